@@ -1,0 +1,63 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+# Use the uv on PATH, or install one into var/tools with pip.
+UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
+RUN := $(UV) run --frozen
+PYTEST_ARGS ?=
+
+.PHONY: run install test lint check-migrations check-translations pytest pytest-postgres \
+        system-deps messages assets format clean
+
+run: install
+	$(RUN) gesprekskaarten demo
+	$(RUN) gesprekskaarten serve
+
+var/tools/bin/uv:
+	python3 -m venv var/tools
+	var/tools/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+test: install system-deps lint check-migrations check-translations pytest pytest-postgres
+
+# Debian packages the tests need (Chromium, fonts, gettext, PostgreSQL, Redis). Installed only
+# when missing and only when we are root on Debian; otherwise the tests say what they skip.
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+check-migrations: install
+	$(RUN) gesprekskaarten manage makemigrations --check --dry-run
+
+check-translations: install
+	$(RUN) python scripts/check_translations.py
+
+pytest: install
+	$(RUN) pytest $(PYTEST_ARGS)
+
+# The database tests again on a throwaway PostgreSQL cluster (e2e tests run once, on SQLite).
+pytest-postgres: install
+	bash scripts/with-postgres.sh $(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
+
+# Extract and compile the interface translations after changing texts.
+messages: install
+	$(RUN) --directory src/gesprekskaarten gesprekskaarten manage makemessages -l nl -l en --no-location --no-obsolete
+	msgen -o src/gesprekskaarten/locale/en/LC_MESSAGES/django.po src/gesprekskaarten/locale/en/LC_MESSAGES/django.po
+	$(RUN) --directory src/gesprekskaarten gesprekskaarten manage compilemessages
+
+# Rebuild the vendored NL Design System CSS from the versions pinned in package.json.
+assets:
+	npm ci --no-audit --no-fund
+	node scripts/build-assets.mjs
+
+format: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

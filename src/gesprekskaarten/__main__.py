@@ -1,0 +1,5 @@
+import sys
+
+from gesprekskaarten.cli import main
+
+sys.exit(main())

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gesprekskaarten.core import views as core
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("kaarten/", include("gesprekskaarten.decks.urls")),
+    path("toegankelijkheid/", core.accessibility, name="accessibility"),
+    path("privacy/", core.privacy, name="privacy"),
+    path("taal/", set_language, name="set_language"),
+    path("beheer/", admin.site.urls),
+]
+
+handler404 = "gesprekskaarten.core.views.page_not_found"

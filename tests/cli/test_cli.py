@@ -1,0 +1,101 @@
+"""The `gesprekskaarten` command, in-process and as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gesprekskaarten.cli import main
+from gesprekskaarten.decks.models import DeckVersion
+from tests.factories import DEFAULT_DECK_FILE, default_deck_data, dump, minimal_deck
+
+
+def write(tmp_path, document, name="deck.yaml"):
+    path = tmp_path / name
+    path.write_text(dump(document), encoding="utf-8")
+    return path
+
+
+def test_validate_good_file(capsys):
+    assert main(["deck", "validate", str(DEFAULT_DECK_FILE)]) == 0
+    out = capsys.readouterr().out
+    assert "valid deck 'ambtelijk-vakmanschap'" in out
+    assert "7 principles, 99 behaviours, 9 questions" in out
+
+
+def test_validate_bad_file_names_the_place(tmp_path, capsys):
+    document = minimal_deck()
+    document["principles"][0]["behaviours"]["everyone"][1]["text"]["en"] = " "
+    path = write(tmp_path, document)
+    assert main(["deck", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:" in err
+    assert "principles[0].behaviours.everyone[1].text.en: text is empty" in err
+
+
+@pytest.mark.django_db
+def test_import_then_import_again(tmp_path, capsys):
+    path = write(tmp_path, minimal_deck(slug="cli-deck"))
+    assert main(["deck", "import", str(path)]) == 0
+    assert "as version 1" in capsys.readouterr().out
+    assert main(["deck", "import", str(path)]) == 0
+    assert "up to date: version 1" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_import_bad_file_imports_nothing(tmp_path, capsys):
+    document = minimal_deck(slug="bad-cli-deck")
+    document["unexpected"] = True
+    assert main(["deck", "import", str(write(tmp_path, document))]) == 1
+    assert "Nothing was imported." in capsys.readouterr().err
+    assert not DeckVersion.objects.filter(deck__slug="bad-cli-deck").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_export_validates_and_reimports_unchanged(tmp_path, capsys, fmt):
+    out = tmp_path / f"export.{fmt}"
+    assert main(["deck", "export", "ambtelijk-vakmanschap", "--format", fmt, "-o", str(out)]) == 0
+    assert main(["deck", "validate", str(out)]) == 0
+    assert main(["deck", "import", str(out)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_export_unknown_deck(capsys):
+    assert main(["deck", "export", "no-such-deck"]) == 1
+    err = capsys.readouterr().err
+    assert "There is no deck 'no-such-deck'" in err
+    assert "ambtelijk-vakmanschap" in err
+
+
+def test_fresh_install_demo_then_export_prints_the_complete_deck(tmp_path):
+    """As a new user: `demo` creates the database, `deck export` prints every behaviour."""
+    env = {
+        **os.environ,
+        "GK_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "gesprekskaarten.settings.dev",
+    }
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, "-m", "gesprekskaarten"]
+    demo = subprocess.run([*command, "demo"], env=env, capture_output=True, text=True, check=True)
+    assert "Deck ambtelijk-vakmanschap: version 1, 7 cards" in demo.stdout
+    assert (tmp_path / "var" / "gesprekskaarten.sqlite3").exists()
+    export = subprocess.run(
+        [*command, "deck", "export", "ambtelijk-vakmanschap", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    exported = json.loads(export.stdout)
+    source = default_deck_data()
+    assert [p["title"] for p in exported["principles"]] == [
+        p["title"] for p in source["principles"]
+    ]
+    for ours, theirs in zip(exported["principles"], source["principles"], strict=True):
+        assert ours["behaviours"] == theirs["behaviours"]
+    again = subprocess.run([*command, "demo"], env=env, capture_output=True, text=True, check=True)
+    assert "Deck ambtelijk-vakmanschap: version 1, 7 cards" in again.stdout  # no new version

@@ -1,0 +1,16 @@
+import os
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI=true a skipped test is a failure: CI must run everything."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if CI and skipped:
+        reporter.write_line(
+            f"CI=true: {len(skipped)} test(s) skipped, which is not allowed.", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
