@@ -1,4 +1,5 @@
-"""ASGI entry point. Live streams will be routed here ahead of Django (see docs/architecture.md)."""
+"""ASGI entry point: live streams (/live/stream/) go to the live app's lean stream handler,
+everything else to Django (see docs/live.md)."""
 
 import os
 
@@ -6,4 +7,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gesprekskaarten.settings.dev")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from gesprekskaarten.live.stream import with_live_streams  # noqa: E402
+
+application = with_live_streams(django_application)
