@@ -1,6 +1,7 @@
 """Small builders for deck documents used across the tests."""
 
 import copy
+import itertools
 from importlib import resources
 
 import yaml
@@ -70,3 +71,43 @@ def minimal_deck(slug: str = "test-deck", principles: int = 2, behaviours: int =
 
 def dump(document: dict) -> str:
     return yaml.safe_dump(copy.deepcopy(document), allow_unicode=True, sort_keys=False)
+
+
+# --- gesprekken ----------------------------------------------------------------------------
+
+
+_serial = itertools.count(1)
+
+
+def make_facilitator(username=None, team_name=None):
+    from django.contrib.auth import get_user_model
+
+    from gesprekskaarten.teams.services import create_team
+
+    number = next(_serial)
+    username = username or f"facilitator{number}"
+    team_name = team_name or f"Team {number}"
+    user = get_user_model().objects.create_user(username=username, password="a-Long-pass-123")
+    team = create_team(team_name)
+    team.facilitators.add(user)
+    return user, team
+
+
+def make_gesprek(team=None, user=None, cards=2, threshold=3, audience="both", step=None):
+    from gesprekskaarten.decks.services import default_deck_version
+    from gesprekskaarten.meetings import services
+
+    if team is None:
+        user, team = make_facilitator()
+    version = default_deck_version()
+    gesprek = services.create_gesprek(
+        team=team,
+        user=user,
+        principles=list(version.principles.order_by("order")[:cards]),
+        audience=audience,
+        threshold=threshold,
+    )
+    if step:
+        for next_step in {"marking": ["marking"], "results": ["marking", "results"]}[step]:
+            gesprek = services.set_step(gesprek, next_step)
+    return gesprek

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -99,3 +100,55 @@ def test_fresh_install_demo_then_export_prints_the_complete_deck(tmp_path):
         assert ours["behaviours"] == theirs["behaviours"]
     again = subprocess.run([*command, "demo"], env=env, capture_output=True, text=True, check=True)
     assert "Deck ambtelijk-vakmanschap: version 1, 7 cards" in again.stdout  # no new version
+
+
+@pytest.mark.django_db
+def test_create_user_and_team_and_make_a_facilitator(capsys, monkeypatch):
+    import io
+
+    from django.contrib.auth import authenticate
+
+    from gesprekskaarten.teams.models import Team
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Sterk-wachtwoord-42\n"))
+    assert main(["user", "create", "anna", "--password-stdin"]) == 0
+    assert authenticate(username="anna", password="Sterk-wachtwoord-42") is not None
+    assert main(["team", "create", "Team Beleid"]) == 0
+    assert main(["team", "add-facilitator", "team-beleid", "anna"]) == 0
+    assert Team.objects.get(slug="team-beleid").facilitators.filter(username="anna").exists()
+    capsys.readouterr()
+    assert main(["user", "create", "anna"]) == 1
+    assert main(["team", "create", "Team Beleid"]) == 1
+    assert main(["team", "add-facilitator", "no-team", "anna"]) == 1
+    assert main(["team", "add-facilitator", "team-beleid", "nobody"]) == 1
+    err = capsys.readouterr().err
+    for message in ["already a user 'anna'", "no team 'no-team'", "no user 'nobody'"]:
+        assert message in err
+
+
+@pytest.mark.django_db
+def test_weak_password_is_refused(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
+    assert main(["user", "create", "bob", "--password-stdin"]) == 1
+    assert "not good enough" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_demo_prints_working_credentials_and_join_link(capsys):
+    from django.contrib.auth import authenticate
+
+    from gesprekskaarten.meetings.models import Gesprek
+
+    assert main(["demo", "--base-url", "http://127.0.0.1:8000"]) == 0
+    out = capsys.readouterr().out
+    username = re.search(r"user name: (\S+)", out).group(1)
+    password = re.search(r"password: +(\S+)", out).group(1)
+    code = re.search(r"/doe-mee/([A-Z0-9]+)/", out).group(1)
+    user = authenticate(username=username, password=password)
+    assert user is not None
+    gesprek = Gesprek.objects.get(join_code=code)
+    assert gesprek.team.facilitators.filter(pk=user.pk).exists()
+    assert main(["demo"]) == 0  # again: same gesprek, a fresh password
+    assert code in capsys.readouterr().out

@@ -1,12 +1,15 @@
 """Browser tests: a real server process (uvicorn, as `make run` starts it) and Debian's Chromium."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -37,41 +40,76 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+COMMAND = [sys.executable, "-m", "gesprekskaarten"]
+
+
+@dataclass
+class Server:
+    """A running `gesprekskaarten serve`, with what `demo` printed for a new user."""
+
+    url: str
+    var: Path
+    port: int
+    username: str
+    password: str
+    join_code: str
+    env: dict = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    def start(self):
+        log = open(self.var / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(
+            [*COMMAND, "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=1)  # noqa: S310 - our own server
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError((self.var / "server.log").read_text()) from None
+                time.sleep(0.1)
+
+    def stop(self, kill=False):
+        self.process.kill() if kill else self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def start_server(var: Path, **extra_env) -> Server:
     """`gesprekskaarten demo` then `serve` on a fresh SQLite database, like `make run`."""
-    var = tmp_path_factory.mktemp("var")
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "GK_VAR_DIR": str(var),
         "DJANGO_SETTINGS_MODULE": "gesprekskaarten.settings.dev",
+        **extra_env,
     }
     env.pop("DATABASE_URL", None)
-    command = [sys.executable, "-m", "gesprekskaarten"]
-    subprocess.run([*command, "demo"], env=env, check=True, capture_output=True)
-    log = open(var / "server.log", "wb")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [*command, "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    demo = subprocess.run(
+        [*COMMAND, "demo", "--base-url", url], env=env, check=True, capture_output=True, text=True
     )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(base_url + "/", timeout=1)  # noqa: S310 - our own server
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((var / "server.log").read_text()) from None
-            time.sleep(0.1)
-    yield base_url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    patterns = {
+        "username": r"user name: (\S+)",
+        "password": r"password: +(\S+)",
+        "join_code": r"/doe-mee/([A-Z0-9]+)/",
+    }
+    found = {key: re.search(pattern, demo.stdout).group(1) for key, pattern in patterns.items()}
+    server = Server(url=url, var=var, port=port, env=env, **found)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("var"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +128,7 @@ def new_page(
     browser, server, *, viewport=PHONE, javascript=True, color_scheme="light", locale="nl-NL"
 ):
     context = browser.new_context(
-        base_url=server,
+        base_url=server.url,
         viewport=viewport,
         java_script_enabled=javascript,
         color_scheme=color_scheme,

@@ -1,0 +1,53 @@
+"""Gesprekken in the admin. Participants, names and answers are deliberately not registered:
+the admin shows aggregates only, the same as every other channel."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Gesprek
+
+
+@admin.register(Gesprek)
+class GesprekAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "team", "step", "created_at", "participant_count"]
+    list_filter = ["step", "team"]
+    search_fields = ["title", "team__name"]
+    fields = [
+        "title",
+        "team",
+        "deck_version",
+        "audience",
+        "threshold",
+        "step",
+        "join_code",
+        "join_code_expires_at",
+        "created_by",
+        "created_at",
+        "closed_at",
+        "participant_count",
+        "progress_summary",
+    ]
+    readonly_fields = [
+        "team",
+        "deck_version",
+        "step",
+        "join_code",
+        "created_by",
+        "created_at",
+        "closed_at",
+        "participant_count",
+        "progress_summary",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # a gesprek is started by a facilitator, with its cards
+
+    @admin.display(description=_("participants"))
+    def participant_count(self, obj):
+        return obj.participants.count()
+
+    @admin.display(description=_("done marking"))
+    def progress_summary(self, obj):
+        done, joined = services.progress(obj)
+        return f"{done} / {joined}"

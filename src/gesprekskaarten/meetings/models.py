@@ -1,0 +1,174 @@
+"""A gesprek and what participants contribute to it.
+
+Anonymity by construction: a Participant is a random token (only its hash is stored), the
+optional display name lives in a separate table with no link to the participant or the
+answers, and answers carry no timestamps that could be matched to who tapped when.
+"""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gesprekskaarten.decks.models import Behaviour, DeckVersion, Principle
+from gesprekskaarten.teams.models import Team
+
+# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: easy to read aloud and type from a projector.
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+JOIN_CODE_LENGTH = 10  # 25^10 = 9.5e13 codes: see docs/security.md for the guessing odds
+MIN_THRESHOLD = 2
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def default_expiry():
+    return timezone.now() + timedelta(days=settings.GK_JOIN_CODE_DAYS)
+
+
+class Step(models.TextChoices):
+    LOBBY = "lobby", _("Waiting to start")
+    MARKING = "marking", _("Marking")
+    RESULTS = "results", _("Results")
+    DISCUSSION = "discussion", _("Discussion")
+    CLOSED = "closed", _("Closed")
+
+
+class AudienceChoice(models.TextChoices):
+    EVERYONE = "everyone", _("Behaviours for everyone")
+    LEADERS = "leaders", _("Behaviours for leaders")
+    BOTH = "both", _("Both")
+
+
+class Gesprek(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="gesprekken")
+    deck_version = models.ForeignKey(DeckVersion, on_delete=models.PROTECT, related_name="+")
+    principles = models.ManyToManyField(Principle, related_name="+", verbose_name=_("cards"))
+    audience = models.CharField(
+        _("behaviours"), max_length=10, choices=AudienceChoice.choices, default="both"
+    )
+    threshold = models.PositiveSmallIntegerField(
+        _("anonymity threshold"),
+        default=3,
+        validators=[MinValueValidator(MIN_THRESHOLD), MaxValueValidator(50)],
+        help_text=_("Results are shown only when at least this many people answered."),
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    join_code = models.CharField(_("join code"), max_length=16, unique=True, default=new_join_code)
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices, default=Step.LOBBY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    join_code_expires_at = models.DateTimeField(_("join code valid until"), default=default_expiry)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    question = models.PositiveSmallIntegerField(
+        _("current question"), default=1, help_text=_("Order of the guiding question discussed.")
+    )
+    timer_ends_at = models.DateTimeField(_("timer ends at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gesprek")
+        verbose_name_plural = _("gesprekken")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title or f"{self.team} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def channel(self) -> str:
+        return f"gesprek:{self.pk}"
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.join_code[:5]}-{self.join_code[5:]}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.step == Step.CLOSED
+
+    def audiences(self) -> list[str]:
+        return ["everyone", "leaders"] if self.audience == "both" else [self.audience]
+
+
+class Participant(models.Model):
+    """One device in one gesprek. The cookie holds the token; we keep only its hash."""
+
+    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="participants")
+    token_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self):  # deliberately says nothing about who this is
+        return str(_("participant"))
+
+
+class DisplayName(models.Model):
+    """Names people chose when joining; deliberately not linked to a participant or answers."""
+
+    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="display_names")
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        verbose_name = _("display name")
+        verbose_name_plural = _("display names")
+
+    def __str__(self):
+        return self.name
+
+
+class Choice(models.TextChoices):
+    RECOGNISED = "recognised", _("I see this")
+    MISSING = "missing", _("I do not see this")
+    UNSURE = "unsure", _("I don't know")
+
+
+class Answer(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    behaviour = models.ForeignKey(Behaviour, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
+    discuss = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "behaviour"], name="one_answer_each")
+        ]
+
+    def __str__(self):  # never the choice: an answer is only ever shown as part of a total
+        return str(_("answer"))
+
+
+NOTE_MAX_LENGTH = 280
+
+
+class Note(models.Model):
+    """A short anonymous note on one guiding question.
+
+    The author is kept only so that a participant can edit or delete their own note; it is
+    never shown, exported or sent anywhere. No timestamps: the order is the id.
+    """
+
+    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="notes")
+    question = models.PositiveSmallIntegerField(_("question"))
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(_("text"), max_length=NOTE_MAX_LENGTH)
+    hidden = models.BooleanField(_("hidden by the facilitator"), default=False)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text

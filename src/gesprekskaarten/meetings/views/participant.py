@@ -1,0 +1,283 @@
+"""Participant pages: join with a code, mark behaviours, follow the gesprek."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from gesprekskaarten.core import ratelimit
+from gesprekskaarten.core.forms import posted
+from gesprekskaarten.core.ratelimit import limit_posts
+from gesprekskaarten.live import services as live
+
+from .. import discussion, services
+from ..forms import AnswerForm, CardForm, JoinCodeForm, JoinForm, NoteForm
+from ..models import Gesprek, Step
+from ..results import SORTS, results_for
+from ..services import MeetingError
+
+
+def _stream_url(gesprek: Gesprek, audience: str) -> str:
+    """The stream to follow from this page on. The event sequence is read first and the step
+    again after it, so an event that happens while the page renders is replayed, not lost."""
+    url = live.stream_url(gesprek.channel, audience, last_event_id=live.last_seq(gesprek.channel))
+    gesprek.refresh_from_db(fields=["step", "closed_at"])
+    return url
+
+
+def cookie_name(gesprek: Gesprek) -> str:
+    return f"gk_p_{gesprek.join_code}"
+
+
+def participant_key(request) -> str:
+    code = request.resolver_match.kwargs.get("code", "")
+    return request.COOKIES.get(f"gk_p_{services.normalise_code(code)}", "") or request.path
+
+
+def _participant_or_none(request, gesprek):
+    return services.participant_for(gesprek, request.COOKIES.get(cookie_name(gesprek)))
+
+
+def _gesprek_or_404(code) -> Gesprek:
+    gesprek = services.find_by_code(code)
+    if gesprek is None:
+        raise Http404
+    return gesprek
+
+
+def _guessing_blocked(request) -> bool:
+    """Wrong codes are limited per address and in total, so guessing a live code is hopeless."""
+    address = ratelimit.client_address(request)
+    return (
+        ratelimit.hits("join-miss", address) >= settings.GK_RATE_WRONG_CODES_PER_MINUTE
+        or ratelimit.hits("join-miss", "*") >= settings.GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE
+    )
+
+
+def _count_wrong_code(request) -> None:
+    ratelimit.hit("join-miss", ratelimit.client_address(request))
+    ratelimit.hit("join-miss", "*")
+
+
+def _find_for_joining(request, code):
+    gesprek = services.find_by_code(code)
+    if gesprek is None:
+        _count_wrong_code(request)
+    return gesprek
+
+
+def join_start(request):
+    form = JoinCodeForm(posted(request))
+    if request.method == "POST":
+        if _guessing_blocked(request):
+            return ratelimit.too_many(request)
+        if form.is_valid():
+            gesprek = _find_for_joining(request, form.cleaned_data["code"])
+            problem = services.join_problem(gesprek)
+            if problem is None:
+                return redirect("meetings:join", code=gesprek.join_code)
+            form.add_error("code", problem)
+    return render(request, "meetings/join_start.html", {"form": form})
+
+
+def join(request, code):
+    if _guessing_blocked(request):
+        return ratelimit.too_many(request)
+    gesprek = _find_for_joining(request, code)
+    problem = services.join_problem(gesprek)
+    if problem:
+        status = 404 if gesprek is None else 410
+        return render(request, "meetings/join_problem.html", {"problem": problem}, status=status)
+    if _participant_or_none(request, gesprek):
+        return redirect("meetings:gesprek", code=gesprek.join_code)
+    form = JoinForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        _participant, token = services.join(gesprek, form.cleaned_data["display_name"])
+        response = redirect("meetings:gesprek", code=gesprek.join_code)
+        response.set_cookie(
+            cookie_name(gesprek),
+            token,
+            max_age=settings.GK_JOIN_CODE_DAYS * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+    return render(request, "meetings/join.html", {"gesprek": gesprek, "form": form})
+
+
+def _participant_context(gesprek, participant):
+    return {
+        "gesprek": gesprek,
+        "stream_url": _stream_url(gesprek, "participant"),
+        "progress": services.progress(gesprek),
+    }
+
+
+def gesprek(request, code):
+    gesprek = _gesprek_or_404(code)
+    participant = _participant_or_none(request, gesprek)
+    if participant is None:
+        return redirect("meetings:join", code=gesprek.join_code)
+    context = _participant_context(gesprek, participant)  # first: it fixes the step we show
+    if gesprek.step == Step.MARKING:
+        answers = services.answers_of(participant)
+        cards = []
+        behaviours = list(services.behaviours_of(gesprek))
+        for principle in gesprek.principles.order_by("order"):
+            own = [b for b in behaviours if b.principle_id == principle.pk]
+            done = sum(1 for b in own if answers.get(b.pk) and answers[b.pk].choice)
+            cards.append({"principle": principle, "done": done, "total": len(own)})
+        context["cards"] = cards
+    elif gesprek.step == Step.RESULTS:
+        context.update(_results_context(request, gesprek))
+    elif gesprek.step == Step.DISCUSSION:
+        context.update(_discussion_context(gesprek, participant))
+        context["form"] = NoteForm()
+    return render(request, f"meetings/participant/{gesprek.step}.html", context)
+
+
+def _discussion_context(gesprek, viewer=None, moderator=False):
+    return {
+        "question": discussion.current_question(gesprek),
+        "questions": discussion.questions_of(gesprek),
+        "notes": discussion.notes_for(
+            gesprek, gesprek.question, viewer=viewer, moderator=moderator
+        ),
+    }
+
+
+def _participant_or_redirect(request, code):
+    gesprek = _gesprek_or_404(code)
+    return gesprek, _participant_or_none(request, gesprek)
+
+
+@require_POST
+@limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+def note_add(request, code):
+    gesprek, participant = _participant_or_redirect(request, code)
+    if participant is None:
+        return redirect("meetings:join", code=gesprek.join_code)
+    form = NoteForm(request.POST)
+    try:
+        discussion.add_note(participant, form.data.get("text", ""))
+    except MeetingError as problem:
+        if gesprek.step != Step.DISCUSSION:  # the question moved on or ended: show where we are
+            messages.error(request, str(problem))
+            return redirect("meetings:gesprek", code=gesprek.join_code)
+        form.add_error("text", str(problem))
+        context = {**_participant_context(gesprek, participant), "form": form}
+        context.update(_discussion_context(gesprek, participant))
+        return render(request, "meetings/participant/discussion.html", context, status=400)
+    return redirect(_notes_url(gesprek))
+
+
+def _notes_url(gesprek) -> str:
+    return reverse("meetings:gesprek", args=[gesprek.join_code]) + "#gk-notes"
+
+
+@limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+def note_edit(request, code, note_id):
+    gesprek, participant = _participant_or_redirect(request, code)
+    if participant is None:
+        return redirect("meetings:join", code=gesprek.join_code)
+    notes = discussion.notes_for(gesprek, gesprek.question, viewer=participant)
+    note = next((n for n in notes if n["id"] == note_id and n["own"]), None)
+    if note is None:
+        raise Http404
+    form = NoteForm(posted(request), initial={"text": note["text"]})
+    if request.method == "POST":
+        try:
+            if request.POST.get("delete"):
+                discussion.delete_note(participant, note_id)
+            else:
+                discussion.edit_note(participant, note_id, form.data.get("text", ""))
+        except MeetingError as problem:
+            form.add_error("text", str(problem))
+        else:
+            return redirect(_notes_url(gesprek))
+    return render(
+        request,
+        "meetings/participant/note_edit.html",
+        {**_participant_context(gesprek, participant), "form": form, "note": note},
+        status=400 if form.errors else 200,
+    )
+
+
+def _results_context(request, gesprek):
+    sort = request.GET.get("sort", "order")
+    sort = sort if sort in SORTS else "order"
+    return {"results": results_for(gesprek, sort), "sort": sort, "sorts": list(SORTS)}
+
+
+@limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+def card(request, code, principle_slug):
+    gesprek = _gesprek_or_404(code)
+    participant = _participant_or_none(request, gesprek)
+    if participant is None:
+        return redirect("meetings:join", code=gesprek.join_code)
+    if gesprek.step != Step.MARKING:
+        return redirect("meetings:gesprek", code=gesprek.join_code)
+    principles = list(gesprek.principles.order_by("order"))
+    principle = get_object_or_404(gesprek.principles, slug=principle_slug)
+    behaviours = [b for b in services.behaviours_of(gesprek) if b.principle_id == principle.pk]
+    existing = services.answers_of(participant)
+    form = CardForm(posted(request), behaviours=behaviours, answers=existing)
+    index = principles.index(principle)
+    next_principle = principles[index + 1] if index + 1 < len(principles) else None
+    error = None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.save_answers(participant, form.answers(existing))
+            except MeetingError as problem:
+                error = str(problem)
+            else:
+                if next_principle:
+                    return redirect("meetings:card", gesprek.join_code, next_principle.slug)
+                return redirect("meetings:gesprek", code=gesprek.join_code)
+        else:
+            error = form.errors.as_text()
+    rows = [
+        {
+            "behaviour": b,
+            "choice": form[f"choice-{b.pk}"],
+            "discuss": form[f"discuss-{b.pk}"],
+        }
+        for b in behaviours
+    ]
+    return render(
+        request,
+        "meetings/participant/card.html",
+        {
+            **_participant_context(gesprek, participant),
+            "principle": principle,
+            "rows": rows,
+            "number": index + 1,
+            "count": len(principles),
+            "next_principle": next_principle,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+def answer(request, code):
+    """The lean endpoint the live page posts one answer to."""
+    gesprek = services.find_by_code(code)
+    participant = _participant_or_none(request, gesprek) if gesprek else None
+    if participant is None:
+        return JsonResponse({"error": "You are not part of this gesprek."}, status=403)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "This answer is not valid."}, status=400)
+    data = form.cleaned_data
+    try:
+        services.save_answers(participant, {data["behaviour"]: (data["choice"], data["discuss"])})
+    except MeetingError as problem:
+        return JsonResponse({"error": str(problem)}, status=409)
+    return JsonResponse({"saved": True})
