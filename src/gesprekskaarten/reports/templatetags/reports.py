@@ -1,0 +1,12 @@
+from django import template
+
+from ..forms import PrintDeckForm
+
+register = template.Library()
+
+
+@register.inclusion_tag("reports/print_deck_form.html")
+def print_deck_form(version, content_language):
+    """The small GET form on a deck's page: language, paper and a download button."""
+    form = PrintDeckForm(initial={"taal": content_language, "opmaak": "a4-4up"}, version=version)
+    return {"form": form, "version": version}
