@@ -2,7 +2,7 @@
 # Install the Debian packages the test suite needs, only those that are missing.
 # Without root or apt-get we only report; the tests then skip (and fail under CI=true).
 set -euo pipefail
-packages=(chromium fonts-dejavu fonts-liberation gettext postgresql redis-server)
+packages=(chromium fonts-dejavu fonts-liberation gettext postgresql redis-server nginx)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -15,7 +15,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts these services on install; the tests run their own on other ports.
-    for service in postgresql redis-server; do
+    for service in postgresql redis-server nginx; do
         service "$service" stop >/dev/null 2>&1 || true
     done
 else
