@@ -30,6 +30,8 @@ system-deps:
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	@if command -v node >/dev/null; then node scripts/build-assets.mjs --check; \
+	else echo "node not found: not checking that the built CSS is up to date"; fi
 
 check-migrations: install
 	$(RUN) gesprekskaarten manage makemigrations --check --dry-run
@@ -46,8 +48,7 @@ pytest-postgres: install
 
 # Extract and compile the interface translations after changing texts.
 messages: install
-	$(RUN) --directory src/gesprekskaarten gesprekskaarten manage makemessages -l nl -l en --no-location --no-obsolete
-	msgen -o src/gesprekskaarten/locale/en/LC_MESSAGES/django.po src/gesprekskaarten/locale/en/LC_MESSAGES/django.po
+	$(RUN) python scripts/check_translations.py --update
 	$(RUN) --directory src/gesprekskaarten gesprekskaarten manage compilemessages
 
 # Rebuild the vendored NL Design System CSS from the versions pinned in package.json.

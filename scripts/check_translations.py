@@ -1,6 +1,7 @@
 """Fail when interface texts are not extracted into the .po files, not translated or not compiled.
 
-Run from the repository root (`make check-translations`). Restores the .po files it touches.
+Run from the repository root (`make check-translations`); it restores the .po files it touches.
+`--update` extracts for real (`make messages` uses it).
 """
 
 import re
@@ -18,15 +19,27 @@ def po_path(language: str) -> Path:
     return PACKAGE / "locale" / language / "LC_MESSAGES" / "django.po"
 
 
+def extract() -> None:
+    """Extract the texts into the .po files. English msgids are the English texts: guesses
+    (fuzzy) are reset and every empty English entry is filled with its msgid."""
+    subprocess.run(
+        [sys.executable, "-m", "gesprekskaarten", "manage", "makemessages", "--no-location",
+         "--no-obsolete", *[f"-l{lang}" for lang in LANGUAGES]],
+        cwd=PACKAGE, check=True, capture_output=True,
+    )  # fmt: skip
+    english = str(po_path("en"))
+    subprocess.run(["msgattrib", "--clear-fuzzy", "--empty", "-o", english, english], check=True)
+    subprocess.run(["msgen", "-o", english, english], check=True)
+
+
 def main() -> int:
+    if "--update" in sys.argv:
+        extract()
+        return 0
     problems = []
     before = {lang: po_path(lang).read_text(encoding="utf-8") for lang in LANGUAGES}
     try:
-        subprocess.run(
-            [sys.executable, "-m", "gesprekskaarten", "manage", "makemessages", "--no-location",
-             "--no-obsolete", *[f"-l{lang}" for lang in LANGUAGES]],
-            cwd=PACKAGE, check=True, capture_output=True,
-        )  # fmt: skip
+        extract()
         for lang in LANGUAGES:
             after = po_path(lang).read_text(encoding="utf-8")
             if VOLATILE.sub("", after) != VOLATILE.sub("", before[lang]):
@@ -37,15 +50,15 @@ def main() -> int:
 
     for lang in LANGUAGES:
         po = po_path(lang)
-        result = subprocess.run(
-            ["msgattrib", "--untranslated", "--only-fuzzy", "--no-wrap", str(po)],
+        fuzzy = subprocess.run(
+            ["msgattrib", "--only-fuzzy", "--no-wrap", str(po)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         untranslated = subprocess.run(
             ["msgattrib", "--untranslated", "--no-fuzzy", str(po)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
-        for label, output in (("fuzzy", result.stdout), ("untranslated", untranslated.stdout)):
+        for label, output in (("fuzzy", fuzzy.stdout), ("untranslated", untranslated.stdout)):
             ids = re.findall(r'^msgid "(.+)"$', output, re.MULTILINE)
             if ids:
                 problems.append(f"{po}: {len(ids)} {label} texts, e.g. {ids[0]!r}.")

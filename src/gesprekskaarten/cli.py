@@ -26,21 +26,239 @@ def fail(message: str, code: int = 1) -> int:
 
 
 def cmd_demo(args) -> int:
-    """Prepare a local installation: database tables, the shipped decks."""
+    """Prepare a local installation: database, shipped decks, a demo team and gesprek."""
     from django.core.management import call_command
 
     from gesprekskaarten.decks import services
+    from gesprekskaarten.meetings.demo import create_demo
 
     call_command("migrate", interactive=False, verbosity=0)  # also loads the shipped decks
     for version, _ in services.load_bundled_decks():
         cards = version.principles.count()
         print(f"Deck {version.deck.slug}: version {version.number}, {cards} cards")
+    demo = create_demo()
+    base = args.base_url.rstrip("/")
+    print(
+        f"\nDemo team {demo.team.name!r}. Log in as a facilitator at {base}/inloggen/\n"
+        f"    user name: {demo.username}\n"
+        f"    password:  {demo.password}\n"
+        f"Participants join at {base}/doe-mee/ with code {demo.gesprek.display_code},\n"
+        f"or straight away: {base}/doe-mee/{demo.gesprek.join_code}/"
+    )
     return 0
+
+
+def cmd_user_create(args) -> int:
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    users = get_user_model()
+    if users.objects.filter(username=args.username).exists():
+        return fail(f"There is already a user {args.username!r}.")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = users(username=args.username, is_staff=args.admin, is_superuser=args.admin)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return fail("The password is not good enough: " + " ".join(error.messages))
+    user.set_password(password)
+    user.save()
+    print(f"Created user {args.username!r}" + (f" with password {password}" if generated else ""))
+    return 0
+
+
+def cmd_team_create(args) -> int:
+    from gesprekskaarten.teams.services import create_team
+
+    try:
+        team = create_team(args.name, args.slug or "")
+    except ValueError as error:
+        return fail(str(error))
+    print(f"Created team {team.name!r} ({team.slug}).")
+    return 0
+
+
+def cmd_team_add_facilitator(args) -> int:
+    from gesprekskaarten.teams.models import Team
+    from gesprekskaarten.teams.services import add_facilitator
+
+    team = Team.objects.filter(slug=args.team).first()
+    if team is None:
+        return fail(f"There is no team {args.team!r}.")
+    try:
+        add_facilitator(team, args.username)
+    except ValueError as error:
+        return fail(str(error))
+    print(f"{args.username} is now a facilitator of {team.name}.")
+    return 0
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason for a failed connection, e.g. "connection refused"."""
+    import re
+
+    cause = error
+    while cause is not None:  # the operating system's words, when it said something
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+        cause = cause.__cause__ or cause.__context__
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    failed = [line for line in lines if "failed: " in line]  # psycopg: "... failed: reason"
+    text = (failed[-1].rsplit("failed: ", 1)[1] if failed else lines[0]) if lines else ""
+    text = re.sub(r"^Error \d+ connecting to \S+\. ", "", text)  # redis-py
+    text = re.sub(r"^(FATAL|ERROR):\s+", "", text).rstrip(".")
+    return (text[:1].lower() + text[1:]) or type(error).__name__
+
+
+def _database_problem() -> str | None:
+    """Why the database cannot be used (None: it can): unreachable or not migrated."""
+    import copy
+
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.utils import load_backend
+
+    config = copy.deepcopy(connections.settings["default"])
+    config["OPTIONS"].pop("pool", None)  # one plain connection: no pool in this process
+    if config["ENGINE"].endswith("sqlite3"):
+        where = f"the SQLite database {config['NAME']}"
+    else:
+        where = (
+            f"the database {config['NAME']} at "
+            f"{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}"
+        )
+    source = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "DATABASE_URL is not set"
+    connection = load_backend(config["ENGINE"]).DatabaseWrapper(config, "serve-check")
+    connections["serve-check"] = connection  # the migration recorder looks it up by name
+    try:
+        try:
+            connection.ensure_connection()
+        except Exception as error:
+            return f"Cannot reach {where} ({source}): {_reason(error)}"
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    finally:
+        connection.close()
+        del connections["serve-check"]
+    if plan:
+        return (
+            f"{where[0].upper()}{where[1:]} is not up to date: {len(plan)} migration(s) to apply. "
+            "Run 'gesprekskaarten manage migrate' first."
+        )
+    return None
+
+
+def _redis_problem(url: str, variable: str) -> str | None:
+    import redis
+    from redis.connection import parse_url
+
+    try:
+        params = parse_url(url)
+    except ValueError as error:
+        return f"{variable} is not a valid Redis address: {error}"
+    where = params.get("path") or f"{params.get('host', 'localhost')}:{params.get('port', 6379)}"
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        return f"Cannot reach Redis at {where} ({variable}): {_reason(error)}"
+    finally:
+        client.close()
+    return None
+
+
+def _service_problems(workers: int) -> list[str]:
+    """Check the database and Redis before serving, so a missing one is named at once."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from gesprekskaarten.live.broker import RedisBroker, get_broker
+
+    problems = [_database_problem()]
+    try:
+        broker = get_broker()
+    except ImproperlyConfigured as error:
+        problems.append(str(error))
+    else:
+        if isinstance(broker, RedisBroker):
+            problems.append(_redis_problem(broker.url, "GK_BROKER_URL"))
+        elif workers > 1:
+            print(
+                f"Warning: GK_BROKER_URL is {broker.url}; with {workers} processes live updates "
+                "between them wait for the heartbeat. Use redis://host:6379/0.",
+                file=sys.stderr,
+            )
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"].endswith("RedisCache"):
+        problems.append(_redis_problem(cache["LOCATION"], "GK_CACHE_URL"))
+    return [problem for problem in problems if problem]
+
+
+def _prepare_static_files() -> str | None:
+    """With the manifest storage (production), collect the static files when they are missing
+    or stale (the package's files changed since). Several processes starting at once take
+    turns with a file lock. Returns a problem, or None."""
+    import fcntl
+    import hashlib
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.management import call_command
+    from django.utils.module_loading import import_string
+
+    # The class, not the storage: made now, it would keep the manifest as it is before collecting.
+    storage_class = import_string(settings.STORAGES["staticfiles"]["BACKEND"])
+    if not settings.STATIC_ROOT or not issubclass(storage_class, ManifestFilesMixin):
+        return None
+    root = Path(settings.STATIC_ROOT)
+    manifest, stamp = root / storage_class.manifest_name, root / ".sources.sha256"
+    digest = hashlib.sha256()
+    sources = [
+        (os.path.join(getattr(storage, "prefix", None) or "", path), storage.path(path))
+        for finder in get_finders()
+        for path, storage in finder.list(["CVS", ".*", "*~"])
+    ]
+    for name, path in sorted(sources):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+    wanted = digest.hexdigest() + "\n"
+
+    def up_to_date() -> bool:
+        return manifest.exists() and stamp.exists() and stamp.read_text() == wanted
+
+    if up_to_date():
+        return None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / ".collectstatic.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if up_to_date():  # another process collected them while we waited
+                return None
+            print(f"Collecting static files into {root} ...", flush=True)
+            started = time.monotonic()
+            call_command("collectstatic", interactive=False, verbosity=0)
+            stamp.write_text(wanted)
+            print(f"Static files ready ({time.monotonic() - started:.1f} s).", flush=True)
+    except OSError as error:
+        return f"Cannot prepare the static files in {root}: {_reason(error)}"
+    return None
 
 
 def cmd_serve(args) -> int:
     import uvicorn
 
+    if not args.no_checks:
+        problems = _service_problems(args.workers)
+        problems = problems or [_prepare_static_files()]
+        if any(problems):
+            return fail("\n".join(problem for problem in problems if problem))
     print(
         f"Gesprekskaarten runs on http://{args.host}:{args.port}/  (stop with Ctrl+C)", flush=True
     )
@@ -123,6 +341,36 @@ def cmd_deck_export(args) -> int:
     return 0
 
 
+def cmd_print_deck(args) -> int:
+    from gesprekskaarten.decks import services
+    from gesprekskaarten.decks.models import Deck
+    from gesprekskaarten.reports.deck_pdf import PrintError, render_deck_pdf
+    from gesprekskaarten.reports.files import write_atomically
+
+    if not args.output.lower().endswith(".pdf"):
+        return fail(
+            f"Cannot write {args.output}: print-deck makes a PDF; use a name ending in .pdf."
+        )
+    version = services.latest_version(args.slug)
+    if version is None:
+        known = ", ".join(Deck.objects.values_list("slug", flat=True))
+        return fail(f"There is no deck {args.slug!r}. Known decks: {known or 'none'}.")
+    try:
+        pdf = render_deck_pdf(version, args.lang, args.layout, args.base_url)
+    except PrintError as error:
+        return fail(str(error))
+    try:
+        write_atomically(args.output, pdf)
+    except OSError as error:
+        return fail(f"Cannot write {args.output}: {error.strerror or error}")
+    print(
+        f"Wrote {args.output} ({len(pdf) // 1024} KB): deck {version.deck.slug!r} "
+        f"version {version.number}, language {args.lang or version.default_language}, "
+        f"layout {args.layout}."
+    )
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -139,14 +387,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="create the database and load the shipped decks")
+    demo = commands.add_parser(
+        "demo", help="create the database, load the decks, add a demo team and gesprek"
+    )
+    demo.add_argument("--base-url", default=os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000"))
     demo.set_defaults(handler=cmd_demo)
+
+    user = commands.add_parser("user", help="manage user accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_create = user_commands.add_parser("create", help="create a user (facilitator)")
+    user_create.add_argument("username")
+    user_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_create.add_argument("--admin", action="store_true", help="may use the admin")
+    user_create.set_defaults(handler=cmd_user_create)
+
+    team = commands.add_parser("team", help="manage teams")
+    team_commands = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
+    team_create = team_commands.add_parser("create", help="create a team")
+    team_create.add_argument("name")
+    team_create.add_argument("--slug", help="short name (default: from the name)")
+    team_create.set_defaults(handler=cmd_team_create)
+    team_add = team_commands.add_parser("add-facilitator", help="let a user facilitate a team")
+    team_add.add_argument("team", help="the team's short name")
+    team_add.add_argument("username")
+    team_add.set_defaults(handler=cmd_team_add_facilitator)
 
     serve = commands.add_parser("serve", help="serve the web application (uvicorn)")
     serve.add_argument("--host", default=os.environ.get("GK_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("GK_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1, help="number of processes")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--no-checks",
+        action="store_true",
+        help="start without checking the database and Redis and without preparing static files",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     deck = commands.add_parser("deck", help="validate, import and export card decks")
@@ -164,6 +441,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_deck_export)
 
+    print_deck = commands.add_parser("print-deck", help="make a PDF of a deck's cards to print")
+    print_deck.add_argument("slug", help="the deck's short name, e.g. ambtelijk-vakmanschap")
+    print_deck.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    print_deck.add_argument("--lang", help="one of the deck's languages (default: its first)")
+    print_deck.add_argument(
+        "--layout",
+        choices=["a6", "a4-4up"],
+        default="a6",
+        help="a6: one card side per page; a4-4up: four cards per A4 sheet with crop marks",
+    )
+    print_deck.add_argument(
+        "--base-url", help="public address for the QR codes (default: GK_BASE_URL)"
+    )
+    print_deck.set_defaults(handler=cmd_print_deck)
+
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage)
@@ -171,9 +463,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
     args = build_parser().parse_args(argv)
     if getattr(args, "needs_django", True):
-        setup_django()
+        try:
+            setup_django()
+        except ImproperlyConfigured as error:  # e.g. production without SECRET_KEY
+            return fail(f"The configuration is not complete: {error}")
     return args.handler(args)
 
 

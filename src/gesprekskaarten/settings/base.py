@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "csp",
     "gesprekskaarten.core",
     "gesprekskaarten.decks",
+    "gesprekskaarten.live",
+    "gesprekskaarten.teams",
+    "gesprekskaarten.meetings",
+    "gesprekskaarten.reports",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +153,37 @@ CONTENT_SECURITY_POLICY = {
 # Base address used for links that leave the browser (QR codes, printed cards).
 GK_BASE_URL = os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 GK_DEFAULT_DECK = "ambtelijk-vakmanschap"
+# Live updates: "memory://" (one process) or "redis://host:port/db" (several processes).
+GK_BROKER_URL = os.environ.get("GK_BROKER_URL", "memory://")
+# A join code stops working this many days after the gesprek was created (or when it closes).
+GK_JOIN_CODE_DAYS = int(os.environ.get("GK_JOIN_CODE_DAYS", "14"))
+# Rate limits (per minute): wrong join codes per address and in total, answers per participant.
+GK_RATE_WRONG_CODES_PER_MINUTE = int(os.environ.get("GK_RATE_WRONG_CODES_PER_MINUTE", "10"))
+GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE = int(
+    os.environ.get("GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE", "300")
+)
+GK_RATE_ANSWER_PER_MINUTE = int(os.environ.get("GK_RATE_ANSWER_PER_MINUTE", "300"))
+GK_RATE_LOGIN_PER_MINUTE = int(os.environ.get("GK_RATE_LOGIN_PER_MINUTE", "10"))
+
+# Input limits: no form of ours needs more; anything larger is refused before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "meetings:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+# Rate-limit counters. One process: local memory; several processes: set GK_CACHE_URL to Redis.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["GK_CACHE_URL"],
+        }
+        if os.environ.get("GK_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 LOGGING = {
     "version": 1,
