@@ -62,6 +62,7 @@ def parse_args(argv=None):
         "postgres: a database per run in the cluster of DATABASE_URL (scripts/with-postgres.sh)",
     )
     add("--json", help="also write the raw results to this file")
+    add("--report", metavar="JSON", help="only print the tables of results saved with --json")
     add("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     add("--smoke", action="store_true", help="tiny numbers: checks that everything runs")
     args = parser.parse_args(argv)
@@ -286,8 +287,11 @@ def fanout_figures(result: dict) -> dict:
         "p50_ms": fanout["p50_ms"],
         "p99_ms": fanout["p99_ms"],
         "rss_kb": _div(result["rss_after_kb"] - result["rss_before_kb"], connected),
-        "lost": fanout["expected"] - fanout["deliveries"],
+        "late": max(0, fanout["expected"] - fanout["deliveries"]),
+        "stalled": fanout["deliveries"] == 0 and fanout["expected"] > 0,
     }
+    if figures["stalled"]:  # not one event arrived in time: a lower bound for the CPU
+        figures["cpu_us"] = fanout["cpu"] * 1e6 / fanout["expected"]
     return figures
 
 
@@ -351,7 +355,7 @@ def report(args, results: dict) -> list[str]:
     out("")
     out(row(FANOUT_COLUMNS))
     out(row(["---:", "---", *["---:"] * (len(FANOUT_COLUMNS) - 2)]))
-    ratios = {}
+    ratios, notes = {}, []
     for clients in args.sizes:
         per_path = {}
         for kind in args.paths:
@@ -359,22 +363,39 @@ def report(args, results: dict) -> list[str]:
             if result is None:
                 continue
             f = per_path[kind] = fanout_figures(result)
-            lost = f" ({f['lost']} lost)" if f["lost"] else ""
+            if f["connected"] < clients:
+                notes.append(
+                    f"{PATHS[kind]} at {clients:,}: {f['connected']:,} clients connected within "
+                    "the time limit for connecting."
+                )
+            if f["stalled"]:
+                notes.append(
+                    f"{PATHS[kind]} at {clients:,}: no event reached a client within "
+                    f"{args.duration:g} s; CPU/delivery is a lower bound (CPU / clients)."
+                )
+            cpu = ("> " if f["stalled"] else "") + fmt(f["cpu_us"], 2)
+            dash = "—" if f["stalled"] else None
             out(
-                f"| {clients:,} | {PATHS[kind]} | {f['connected']:,}{lost} | {f['events']:,} | "
-                f"{fmt(f['delivered_per_s'], 0)} | {fmt(f['cpu_us'], 2)} | {fmt(f['p50_ms'], 2)} | "
-                f"{fmt(f['p99_ms'], 2)} | {fmt(f['rss_kb'], 1)} |"
+                f"| {clients:,} | {PATHS[kind]} | {f['connected']:,} | {f['events']:,} | "
+                f"{fmt(f['delivered_per_s'], 0)} | {cpu} | {dash or fmt(f['p50_ms'], 2)} | "
+                f"{dash or fmt(f['p99_ms'], 2)} | {fmt(f['rss_kb'], 1)} |"
             )
         if "c" in per_path:
             for ref in ("a", "b"):
                 if ref in per_path:
-                    ratios[(clients, ref)] = _div(per_path["c"]["cpu_us"], per_path[ref]["cpu_us"])
+                    ratio = _div(per_path["c"]["cpu_us"], per_path[ref]["cpu_us"])
+                    ratios[(clients, ref)] = (ratio, per_path[ref]["stalled"])
     out("")
+    for note in notes:
+        out("Note: " + note)
+    if notes:
+        out("")
     if ratios:
         out("Fan-out CPU per delivery, ratios:")
         for clients in args.sizes:
             parts = [
-                f"c/{ref} = {fmt(ratios[(clients, ref)], 2)}x"
+                f"c/{ref} {'<' if ratios[(clients, ref)][1] else '='} "
+                f"{fmt(ratios[(clients, ref)][0], 2)}x"
                 for ref in ("a", "b")
                 if (clients, ref) in ratios
             ]
@@ -402,12 +423,13 @@ def report(args, results: dict) -> list[str]:
                 f"{w['refused']} |"
             )
         out("")
-        share = args.event_share
+        share = args.event_share or next(
+            (r.get("event_share") for (_, k), r in results.items() if k == "c"), None
+        )
         out(
-            f"Load: {args.answering_share:.0%} of the participants answer, one answer every "
-            f"{args.answer_interval:g} s on average; "
-            + (f"{share:.0%}" if share else "1 in (behaviours on the card)")
-            + " of the answers change a participant's progress and publish an event."
+            f"Load: {args.answering_share:.1%} of the participants answer, one answer every "
+            f"{args.answer_interval:g} s on average; {fmt(share and share * 100, 0)}% of the "
+            "answers change a participant's progress and publish an event."
         )
         if any(not w["matched"] for w in write_rows.values()):
             out(
@@ -418,12 +440,12 @@ def report(args, results: dict) -> list[str]:
     out("Targets")
     for clients in args.sizes:
         if (clients, "a") in ratios:
-            ratio = ratios[(clients, "a")]
+            ratio = ratios[(clients, "a")][0]
             verdict = "met" if ratio is not None and ratio <= 1.5 else "MISSED"
             out(f"  fan-out <= 1.5x bare at {clients:,}: {fmt(ratio, 2)}x  {verdict}")
     for clients in args.sizes:
         if (clients, "b") in ratios:
-            ratio = ratios[(clients, "b")]
+            ratio = ratios[(clients, "b")][0]
             verdict = "met" if ratio is not None and ratio < 0.5 else "MISSED"
             out(f"  fan-out far below Channels at {clients:,}: {fmt(ratio, 2)}x  {verdict}")
     for clients, w in write_rows.items():
@@ -445,6 +467,9 @@ def report(args, results: dict) -> list[str]:
     return lines
 
 
+SAVED_ARGS = ["duration", "answering_share", "answer_interval", "event_share", "database"]
+
+
 def machine() -> str:
     model = ""
     try:
@@ -457,6 +482,19 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.report:
+        saved = json.loads(Path(args.report).read_text())
+        results = {}
+        for key, value in saved.pop("_args", {}).items():
+            setattr(args, key, value)
+        for key, value in saved.items():
+            clients, kind = key.split("-")
+            results[(int(clients), kind)] = value
+        args.sizes = sorted({clients for clients, _ in results})
+        args.paths = [kind for kind in "abc" if any(k == kind for _, k in results)]
+        for line in report(args, results):
+            print(line)
+        return 0
     limit = benchlib.raise_fd_limit()
     needed = max(args.sizes) + max(args.sizes) * args.answering_share + 200
     if limit < needed:
@@ -489,6 +527,7 @@ def main(argv=None) -> int:
     print(f"(took {time.monotonic() - started:.0f} s)")
     if args.json:
         raw = {f"{clients}-{kind}": value for (clients, kind), value in results.items()}
+        raw["_args"] = {key: getattr(args, key) for key in SAVED_ARGS}
         Path(args.json).write_text(json.dumps(raw, indent=2))
     return 0
 
