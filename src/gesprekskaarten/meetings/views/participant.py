@@ -117,8 +117,7 @@ def _participant_context(gesprek, participant):
 
 
 def gesprek(request, code):
-    gesprek = _gesprek_or_404(code)
-    participant = _participant_or_none(request, gesprek)
+    gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
     context = _participant_context(gesprek, participant)  # first: it fixes the step we show
@@ -149,7 +148,8 @@ def _discussion_context(gesprek, viewer=None, moderator=False):
     }
 
 
-def _participant_or_redirect(request, code):
+def _gesprek_and_participant(request, code):
+    """The gesprek of this code (or 404) and this device's participant in it (or None)."""
     gesprek = _gesprek_or_404(code)
     return gesprek, _participant_or_none(request, gesprek)
 
@@ -157,7 +157,7 @@ def _participant_or_redirect(request, code):
 @require_POST
 @limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
 def note_add(request, code):
-    gesprek, participant = _participant_or_redirect(request, code)
+    gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
     form = NoteForm(request.POST)
@@ -180,7 +180,7 @@ def _notes_url(gesprek) -> str:
 
 @limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
 def note_edit(request, code, note_id):
-    gesprek, participant = _participant_or_redirect(request, code)
+    gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
     notes = discussion.notes_for(gesprek, gesprek.question, viewer=participant)
@@ -214,8 +214,7 @@ def _results_context(request, gesprek):
 
 @limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
 def card(request, code, principle_slug):
-    gesprek = _gesprek_or_404(code)
-    participant = _participant_or_none(request, gesprek)
+    gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
     if gesprek.step != Step.MARKING:
