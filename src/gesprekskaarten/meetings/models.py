@@ -34,6 +34,7 @@ def default_expiry():
 
 class Step(models.TextChoices):
     LOBBY = "lobby", _("Waiting to start")
+    REVIEW = "review", _("Review of agreements")
     MARKING = "marking", _("Marking")
     RESULTS = "results", _("Results")
     DISCUSSION = "discussion", _("Discussion")
@@ -73,6 +74,9 @@ class Gesprek(models.Model):
         _("current question"), default=1, help_text=_("Order of the guiding question discussed.")
     )
     timer_ends_at = models.DateTimeField(_("timer ends at"), null=True, blank=True)
+    follow_up_on = models.DateField(
+        _("follow-up date"), null=True, blank=True, help_text=_("When the team meets again.")
+    )
 
     class Meta:
         verbose_name = _("gesprek")
@@ -164,6 +168,14 @@ class Note(models.Model):
     author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(_("text"), max_length=NOTE_MAX_LENGTH)
     hidden = models.BooleanField(_("hidden by the facilitator"), default=False)
+    theme = models.ForeignKey(
+        "Theme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("rode draad"),
+    )
 
     class Meta:
         verbose_name = _("note")
@@ -172,3 +184,84 @@ class Note(models.Model):
 
     def __str__(self):
         return self.text
+
+
+THEME_NAME_MAX_LENGTH = 80
+
+
+class Theme(models.Model):
+    """A rode draad: the facilitator's name for a group of notes."""
+
+    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("name"), max_length=THEME_NAME_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("rode draad")
+        verbose_name_plural = _("rode draden")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+DEFAULT_DOTS = 3
+MAX_DOTS = 10
+VOTE_OPTION_MAX_LENGTH = 200
+
+
+class DotVote(models.Model):
+    """One round of dot voting. Totals are shown only once it is closed (and never below k)."""
+
+    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="votes")
+    dots = models.PositiveSmallIntegerField(
+        _("dots per person"),
+        default=DEFAULT_DOTS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DOTS)],
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("dot vote")
+        verbose_name_plural = _("dot votes")
+        ordering = ["id"]
+
+    def __str__(self):
+        return str(_("dot vote"))
+
+
+class VoteOption(models.Model):
+    """Something to vote on: a rode draad (its name copied when the vote opens) or a
+    proposal typed by the facilitator."""
+
+    vote = models.ForeignKey(DotVote, on_delete=models.CASCADE, related_name="options")
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(_("text"), max_length=VOTE_OPTION_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("vote option")
+        verbose_name_plural = _("vote options")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text
+
+
+class PlacedDots(models.Model):
+    """How many dots one participant put on one option. Kept only to enforce the allowance
+    and let people move their dots; only totals ever leave the server. No timestamps."""
+
+    option = models.ForeignKey(VoteOption, on_delete=models.CASCADE, related_name="placed")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("placed dots")
+        verbose_name_plural = _("placed dots")
+        constraints = [
+            models.UniqueConstraint(fields=["option", "participant"], name="one_row_per_option")
+        ]
+
+    def __str__(self):  # never who: dots are only ever shown as totals
+        return str(_("placed dots"))

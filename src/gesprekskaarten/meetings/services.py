@@ -31,7 +31,8 @@ from .models import (
 
 # Which step may follow which. Closing is final.
 TRANSITIONS = {
-    Step.LOBBY: {Step.MARKING, Step.CLOSED},
+    Step.LOBBY: {Step.REVIEW, Step.MARKING, Step.CLOSED},
+    Step.REVIEW: {Step.MARKING, Step.CLOSED},
     Step.MARKING: {Step.RESULTS, Step.CLOSED},
     Step.RESULTS: {Step.MARKING, Step.DISCUSSION, Step.CLOSED},
     Step.DISCUSSION: {Step.RESULTS, Step.CLOSED},

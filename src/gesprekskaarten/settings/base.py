@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gesprekskaarten.live",
     "gesprekskaarten.teams",
     "gesprekskaarten.meetings",
+    "gesprekskaarten.agreements",
     "gesprekskaarten.reports",
 ]
 
