@@ -80,8 +80,26 @@ class Agreement(models.Model):
         return bool(self.due_on and self.due_on < today and not self.is_settled)
 
 
+# What AgreementChange.field holds, and how a history shows it.
+FIELD_LABELS = {
+    "created": _("created"),
+    "what": _("what"),
+    "who": _("who"),
+    "due_on": _("by when"),
+    "principles": _("principles"),
+    "behaviours": _("behaviours"),
+    "status": _("status"),
+    "drop_reason": _("reason for dropping"),
+}
+
+
 class AgreementChange(models.Model):
-    """One recorded change: when, by which facilitator account, old and new value."""
+    """One recorded change: when, by which facilitator account, old and new value.
+
+    `field` is a key of FIELD_LABELS; the values are readable text (a date as YYYY-MM-DD,
+    linked cards by title) except a status, which is stored as its value so that it reads in
+    the viewer's language (`old_text`, `new_text`) and can be compared later.
+    """
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
@@ -111,3 +129,20 @@ class AgreementChange(models.Model):
 
     def __str__(self):
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+    def _text(self, value: str) -> str:
+        if self.field == "status" and value in Status.values:
+            return str(Status(value).label)
+        return value
+
+    @property
+    def old_text(self) -> str:
+        return self._text(self.old_value)
+
+    @property
+    def new_text(self) -> str:
+        return self._text(self.new_value)
