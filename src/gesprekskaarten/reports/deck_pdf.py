@@ -8,12 +8,10 @@ shipped in `fonts/`) are embedded; the PDF is declared PDF/A-2a and PDF/UA-1, wi
 language, author and keywords.
 """
 
-import datetime
 import functools
 import io
 import json
 import logging
-from pathlib import Path
 
 import segno
 import typst
@@ -24,29 +22,19 @@ from django.utils.translation import gettext as _
 
 from gesprekskaarten.decks.models import Audience, DeckVersion, localized
 
+from .typst_pdf import PDF_STANDARDS as PDF_STANDARDS  # used by bench/print_deck.py
+from .typst_pdf import compile_pdf
+from .typst_pdf import fonts as _fonts  # noqa: F401 - used by bench/print_deck.py
+
 logger = logging.getLogger(__name__)
 
 LAYOUTS = ("a6", "a4-4up")
 DEFAULT_LAYOUT = "a6"
-PDF_STANDARDS = ["a-2a", "ua-1"]
-
-HERE = Path(__file__).resolve().parent
-TYPST_ROOT = HERE / "typst"
-TEMPLATE = TYPST_ROOT / "deck.typ"
-FONTS_DIR = HERE / "fonts"
 QR_COLOUR = "#001a40"
 
 
 class PrintError(ValueError):
     """The deck cannot be printed as asked (language, layout, or text that cannot be laid out)."""
-
-
-@functools.cache
-def _fonts() -> typst.Fonts:
-    """The shipped fonts only: the output must not depend on what a machine has installed."""
-    return typst.Fonts(
-        include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(FONTS_DIR)]
-    )
 
 
 def card_url(version: DeckVersion, principle_slug: str | None = None, base_url: str = "") -> str:
@@ -191,23 +179,17 @@ def render_deck_pdf(
             "Conversation cards to print: a card with the method and one card per principle, "
             "with its values and behaviours. Layout: %(layout)s."
         ) % {"layout": layout_name}
-    compiler = typst.Compiler(root=str(TYPST_ROOT), font_paths=_fonts())
     try:
-        pdf, warnings = compiler.compile_with_warnings(
-            input=str(TEMPLATE),
-            format="pdf",
+        return compile_pdf(
+            "deck.typ",
             # The deck's data is the same for every layout; how to lay it out comes apart.
-            sys_inputs={
+            {
                 "data": json.dumps(document, ensure_ascii=False),
                 "layout": layout,
                 "description": description,
             },
-            pdf_standards=PDF_STANDARDS,
-            timestamp=version.imported_at.astimezone(datetime.UTC).replace(microsecond=0),
+            timestamp=version.imported_at,
         )
     except typst.TypstError as error:
         logger.error("Printing deck %s failed:\n%s", version.deck.slug, error.diagnostic)
         raise PrintError(f"The cards could not be laid out: {error.message}") from error
-    for warning in warnings:  # e.g. a character the shipped fonts do not have
-        logger.warning("Printing deck %s: %s", version.deck.slug, warning.message)
-    return pdf

@@ -1,16 +1,24 @@
 import functools
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from gesprekskaarten.agreements.models import Status
 from gesprekskaarten.decks import services as decks
 from gesprekskaarten.decks.models import DeckVersion
+from gesprekskaarten.meetings.models import Gesprek
+from gesprekskaarten.teams.models import Team
+from gesprekskaarten.teams.services import teams_of
 
 from .deck_pdf import DEFAULT_LAYOUT, render_deck_pdf
 from .forms import PrintDeckForm
+from .gesprek_report import FORMATS, ReportError, render_report, report_filename
+from .history import build_history, history_filename, render_history_pdf, trend_intro, trend_svg
 
 
 @functools.lru_cache(maxsize=16)
@@ -45,3 +53,74 @@ def deck_pdf(request, deck_slug):
     filename = f"{version.deck.slug}-{language}-{layout}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- gesprek reports and team history ------------------------------------------------------
+
+
+def _team_gesprek(request, public_id) -> Gesprek:
+    """A gesprek of one of the user's teams; anything else is not found."""
+    return get_object_or_404(
+        Gesprek.objects.select_related("team", "deck_version__deck"),
+        public_id=public_id,
+        team__in=teams_of(request.user),
+    )
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def gesprek_report(request, public_id, extension):
+    """The report of a closed gesprek, for its team's facilitators: verslag.pdf, .html, .md,
+    .csv or .json, in the interface language."""
+    gesprek = _team_gesprek(request, public_id)
+    if extension not in FORMATS:
+        raise Http404
+    try:
+        data = render_report(gesprek, extension)
+    except ReportError as problem:
+        status = 409 if not gesprek.is_closed else 500
+        return render(
+            request,
+            "reports/report_problem.html",
+            {"gesprek": gesprek, "problem": str(problem)},
+            status=status,
+        )
+    return _download(data, FORMATS[extension].content_type, report_filename(gesprek, extension))
+
+
+def _own_team(request, slug) -> Team:
+    return get_object_or_404(teams_of(request.user), slug=slug)
+
+
+@login_required
+@require_safe
+def team_history(request, slug):
+    history = build_history(_own_team(request, slug))
+    trends = [
+        {"id": f"gk-trend-{number}", "trend": trend, "svg": trend_svg(trend, f"gk-trend-{number}")}
+        for number, trend in enumerate(history.trends, start=1)
+    ]
+    return render(
+        request,
+        "reports/team_history.html",
+        {
+            "history": history,
+            "trends": trends,
+            "trend_intro": trend_intro(),
+            "status_labels": [label for _value, label in Status.choices],
+        },
+    )
+
+
+@login_required
+@require_safe
+def team_history_pdf(request, slug):
+    team = _own_team(request, slug)
+    pdf = render_history_pdf(build_history(team))
+    return _download(pdf, "application/pdf", history_filename(team))
