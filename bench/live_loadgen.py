@@ -28,6 +28,7 @@ import secrets
 import sys
 import time
 from array import array
+from collections import Counter
 from urllib.parse import urlencode
 
 import benchlib
@@ -284,11 +285,16 @@ class FacilitatorStream(Stream):
 
 async def open_streams(job, count: int, factory) -> list[Stream]:
     """Open `count` streams, a bounded number at a time; returns those that opened."""
+    return await open_each(job, [factory] * count)
+
+
+async def open_each(job, factories) -> list[Stream]:
+    """Open one stream per factory, a bounded number at a time; returns those that opened."""
     loop = asyncio.get_running_loop()
     limit = asyncio.Semaphore(job.get("connect_concurrency", 200))
     deadline = perf() + job.get("connect_limit", 180)
 
-    async def one():
+    async def one(factory):
         async with limit:
             for _attempt in range(3):
                 if perf() > deadline:
@@ -303,7 +309,7 @@ async def open_streams(job, count: int, factory) -> list[Stream]:
                     await asyncio.sleep(0.2)
             return None
 
-    streams = await asyncio.gather(*(one() for _ in range(count)))
+    streams = await asyncio.gather(*(one(factory) for factory in factories))
     return [stream for stream in streams if stream is not None]
 
 
@@ -414,10 +420,12 @@ async def run_reference(job) -> dict:
 
 
 class Participant:
-    __slots__ = ("cookie", "done", "http", "broken")
+    __slots__ = ("cookie", "done", "http", "broken", "path", "gesprek")
 
-    def __init__(self, job, token):
-        self.cookie = ("Cookie", f"csrftoken={job['csrf']}; gk_p_{job['code']}={token}")
+    def __init__(self, job, token, code: str, gesprek: int):
+        self.cookie = ("Cookie", f"csrftoken={job['csrf']}; gk_p_{code}={token}")
+        self.path = f"/g/{code}/antwoord/"
+        self.gesprek = gesprek  # its number in this run
         self.done = False
         self.http = Http(job["host"], job["port"])
         self.broken = False
@@ -531,6 +539,40 @@ def seed_participants(code: str, count: int, behaviours: list[int]) -> list[str]
     return tokens
 
 
+def seed_gesprekken(code: str, count: int) -> list[str]:
+    """More gesprekken like the first (same team, card and settings), in marking."""
+    from gesprekskaarten.meetings import services
+    from gesprekskaarten.meetings.models import Gesprek
+
+    first = Gesprek.objects.get(join_code=code)
+    principles = list(first.principles.all())
+    codes = []
+    for _ in range(count):
+        gesprek = services.create_gesprek(
+            team=first.team, user=first.created_by, principles=principles,
+            audience=first.audience, threshold=first.threshold, title="Benchmark",
+        )  # fmt: skip
+        services.set_step(gesprek, "marking")
+        codes.append(gesprek.join_code)
+    return codes
+
+
+def page_stream_urls(code: str) -> tuple[str, str]:
+    """The stream URLs the participant's and the facilitator's pages carry (same function)."""
+    from gesprekskaarten.live import services as live
+
+    channel = channel_of(code)
+    seq = live.last_seq(channel)
+    return (
+        live.stream_url(channel, "participant", last_event_id=seq),
+        live.stream_url(channel, "facilitator", last_event_id=seq),
+    )
+
+
+def last_seqs(codes: list[str]) -> list[int]:
+    return [last_seq(channel_of(code)) for code in codes]
+
+
 def channel_of(code: str) -> str:
     from gesprekskaarten.meetings.models import Gesprek
 
@@ -560,9 +602,8 @@ async def answering(job, people: list[Participant], behaviours, duration: float)
     changes one of the other behaviours, which publishes nothing. The answers stop after
     `duration` seconds; answers still waiting for the server are awaited (bounded)."""
     interval, share = job["answer_interval"], job["event_share"]
-    path = f"/g/{job['code']}/antwoord/"
     last, others = behaviours[-1], behaviours[:-1]
-    posts = []  # (sent, answered, status, changes progress)
+    posts = []  # (sent, answered, status, changes progress, gesprek)
     stop_at = perf() + duration
     csrf_header = ("X-CSRFToken", job["csrf"])
     accept = ("Accept", "application/json")
@@ -579,12 +620,12 @@ async def answering(job, people: list[Participant], behaviours, duration: float)
             sent = perf()
             try:
                 status, _, _ = await person.http.request(
-                    "POST", path, headers, urlencode(body).encode()
+                    "POST", person.path, headers, urlencode(body).encode()
                 )
             except (OSError, ConnectionError, asyncio.IncompleteReadError):
                 status, person.broken = 0, True
                 person.http.close()
-            posts.append((sent, perf(), status, toggle))
+            posts.append((sent, perf(), status, toggle, person.gesprek))
             if status == 200 and toggle:
                 person.done = not person.done
             pause = interval * random.uniform(0.5, 1.5)
@@ -608,9 +649,9 @@ async def answering(job, people: list[Participant], behaviours, duration: float)
     db_cpu = benchlib.total_cpu(db_pids) - db_before
     cpu = benchlib.total_cpu(server_pids) - cpu_before + db_cpu
     statuses = {}
-    for _, _, status, _ in posts:
+    for _, _, status, _, _ in posts:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    ok = [(sent, answered) for sent, answered, status, _ in posts if status == 200]
+    ok = [(sent, answered) for sent, answered, status, _, _ in posts if status == 200]
     waits = [answered - sent for sent, answered in ok]
     return {
         "posts": len(posts),
@@ -618,7 +659,9 @@ async def answering(job, people: list[Participant], behaviours, duration: float)
         "statuses": statuses,
         "abandoned": len(pending),
         "toggles": [
-            (sent, answered) for sent, answered, status, toggle in posts if status == 200 and toggle
+            (sent, answered, gesprek)
+            for sent, answered, status, toggle, gesprek in posts
+            if status == 200 and toggle
         ],
         "seconds": answered_at - started,
         "idle_wait": idle,
@@ -630,6 +673,8 @@ async def answering(job, people: list[Participant], behaviours, duration: float)
 
 
 async def run_gesprek(job) -> dict:
+    """One gesprek with every client, or (`gesprek_size`) many gesprekken of that size, each
+    with its own facilitator screen, as hundreds of teams holding their meeting at once."""
     import django
 
     steps, begun = {}, perf()
@@ -643,73 +688,104 @@ async def run_gesprek(job) -> dict:
     behaviours = setup["behaviours"]
     if job["event_share"] is None:  # one answer per behaviour: the last one changes progress
         job["event_share"] = 1 / len(behaviours)
-    extra = max(0, job["answering"] - len(setup["tokens"]))
-    tokens = setup["tokens"] + await asyncio.to_thread(
-        seed_participants, job["code"], extra, behaviours
-    )
-    channel = await asyncio.to_thread(channel_of, job["code"])
-    result = {"behaviours": len(behaviours), "event_share": job["event_share"], "steps": steps}
+    size = job.get("gesprek_size") or job["clients"]
+    count = max(1, job["clients"] // size)
+    codes = [job["code"]] + await asyncio.to_thread(seed_gesprekken, job["code"], count - 1)
+    answering_each = max(1, round(job["answering"] / count))
+    people = [Participant(job, token, job["code"], 0) for token in setup["tokens"]]
+    for number, code in enumerate(codes):
+        extra = answering_each - (len(setup["tokens"]) if number == 0 else 0)
+        tokens = await asyncio.to_thread(seed_participants, code, max(0, extra), behaviours)
+        people += [Participant(job, token, code, number) for token in tokens]
+    result = {
+        "behaviours": len(behaviours),
+        "event_share": job["event_share"],
+        "gesprekken": count,
+        "gesprek_size": size,
+        "steps": steps,
+    }
     step("seeded")
 
-    people = [Participant(job, token) for token in tokens]
-
-    # 1. Connect every participant's stream (the URL of the real page) and the facilitator's.
+    # 1. Connect every participant's stream (the URL of the real page) and the facilitators'.
+    # The first gesprek's URLs are read from its pages; the others' are made by the same
+    # function the pages use.
     tally = Tally()
-    participant_url, facilitator_url = await stream_urls(job, setup)
+    urls = [await stream_urls(job, setup)]
+    for code in codes[1:]:
+        urls.append(await asyncio.to_thread(page_stream_urls, code))
     await asyncio.to_thread(benchlib.wait_idle, job["cpu_pids"], 10)
     rss_before = benchlib.rss_kb(job["rss_pid"])
-    request = request_bytes(job, participant_url, websocket=False)
-    streams = await open_streams(job, job["clients"], lambda: Stream(tally, request, False))
-    facilitator_request = request_bytes(job, facilitator_url, websocket=False)
-    facilitator = (
-        await open_streams(job, 1, lambda: FacilitatorStream(Tally(), facilitator_request))
-    )[0]
+
+    def participant_stream(number):
+        request = request_bytes(job, urls[number][0], websocket=False)
+        return lambda: tagged(Stream(tally, request, False), number)
+
+    def facilitator_stream(url):
+        request = request_bytes(job, url, websocket=False)
+        return lambda: FacilitatorStream(Tally(), request)
+
+    factories = [participant_stream(number) for number in range(count) for _ in range(size)]
+    streams = await open_each(job, factories)
+    facilitators = await open_each(job, [facilitator_stream(url) for _, url in urls])
+    if len(facilitators) != count:
+        raise RuntimeError(f"{count - len(facilitators)} facilitator streams did not open")
     gc.freeze()
     result.update(connected=len(streams), rss_before_kb=rss_before)
     step("connected")
 
-    # 2. Fan-out: events published from this process, announced through Redis.
-    pad = "x" * job["payload_pad"]
+    # 2. Fan-out (one gesprek only): events published from this process, through Redis.
+    if count == 1:
+        channel = await asyncio.to_thread(channel_of, job["code"])
+        pad = "x" * job["payload_pad"]
 
-    async def publish(number):
-        await asyncio.to_thread(publish_event, channel, f"bench:{number}:{pad}")
+        async def publish(number):
+            await asyncio.to_thread(publish_event, channel, f"bench:{number}:{pad}")
 
-    result["fanout"] = await fanout(job, tally, streams, publish, 0)
+        result["fanout"] = await fanout(job, tally, streams, publish, 0)
+        step("fan-out phase")
+    else:
+        result["fanout"] = None
+        await asyncio.sleep(2)  # let the streams settle before memory is read
     result["rss_after_kb"] = benchlib.rss_kb(job["rss_pid"])
-    step("fan-out phase")
 
     # 3. Answer -> visible: the answering participants post while everyone is connected.
-    start_seq = await asyncio.to_thread(last_seq, channel)
+    start_seqs = await asyncio.to_thread(last_seqs, codes)
     tally.progress = 0
     live = await answering(job, people, behaviours, job["duration"])
-    final_seq = await asyncio.to_thread(last_seq, channel)
+    final_seqs = await asyncio.to_thread(last_seqs, codes)
     await asyncio.sleep(0.5)
-    arrivals = [(seq, at) for seq, at in facilitator.arrivals if seq > start_seq]
-    toggles = sorted(live.pop("toggles"), key=lambda item: item[1])
-    # Every accepted answer that changed progress published exactly one event; the events
-    # are numbered in commit order and the answers are taken in the order their responses
-    # came back (the response leaves right after the commit).
-    visible = [at - sent for (sent, _), (_, at) in zip(toggles, arrivals, strict=False)]
+    # Every accepted answer that changed progress published exactly one event on its gesprek;
+    # a gesprek's events are numbered in commit order, and its answers are taken in the order
+    # their responses came back (the response leaves right after the commit).
+    toggles = live.pop("toggles")
+    visible, arrived = [], 0
+    for number, facilitator in enumerate(facilitators):
+        arrivals = [(seq, at) for seq, at in facilitator.arrivals if seq > start_seqs[number]]
+        own = sorted((t for t in toggles if t[2] == number), key=lambda item: item[1])
+        visible += [at - sent for (sent, _, _), (_, at) in zip(own, arrivals, strict=False)]
+        arrived += len(arrivals)
+    per_gesprek = Counter(stream.gesprek for stream in streams)
+    events = [final - start for start, final in zip(start_seqs, final_seqs, strict=True)]
     live.update(
-        events=final_seq - start_seq,
+        events=sum(events),
         progress_answers=len(toggles),
-        facilitator_events=len(arrivals),
+        facilitator_events=arrived,
         visible_p50_ms=_ms(benchlib.percentile(visible, 0.50)),
         visible_p99_ms=_ms(benchlib.percentile(visible, 0.99)),
         progress_deliveries=tally.progress,
-        progress_expected=(final_seq - start_seq) * len(streams),
+        progress_expected=sum(n * per_gesprek[number] for number, n in enumerate(events)),
         streams_ended=tally.ended,
     )
     result["live"] = live
     step("answer phase")
-    for stream in [*streams, facilitator]:
+    for stream in [*streams, *facilitators]:
         stream.transport.close()
 
     # 4. Write cost: the same answers with no stream open (nobody to fan out to). Answers the
     # server was still working on are finished first; then every participant starts again
     # from a known state (not done), set in the database.
     await asyncio.to_thread(benchlib.wait_idle, job["cpu_pids"], 120)
-    await asyncio.to_thread(reset_answers, job["code"], behaviours[-1])
+    await asyncio.to_thread(reset_answers, codes, behaviours[-1])
     for person in people:
         person.http.close()
         person.done = person.broken = False
@@ -720,10 +796,15 @@ async def run_gesprek(job) -> dict:
     return result
 
 
-def reset_answers(code: str, behaviour: int) -> None:
+def tagged(stream: Stream, gesprek: int) -> Stream:
+    stream.gesprek = gesprek
+    return stream
+
+
+def reset_answers(codes: list[str], behaviour: int) -> None:
     from gesprekskaarten.meetings.models import Answer
 
-    Answer.objects.filter(participant__gesprek__join_code=code, behaviour_id=behaviour).update(
+    Answer.objects.filter(participant__gesprek__join_code__in=codes, behaviour_id=behaviour).update(
         choice=""
     )
 

@@ -53,6 +53,13 @@ def parse_args(argv=None):
     add("--answer-interval", type=float, default=4.0, help="mean seconds between two answers")
     add("--event-share", type=float, help="share of answers that change progress (1/behaviours)")
     add("--http-joins", type=int, default=10, help="participants that join over HTTP")
+    add(
+        "--gesprek-size",
+        type=int,
+        default=0,
+        help="(c) clients per gesprek: many gesprekken of this size, each with a facilitator "
+        "(no fan-out phase); 0: all clients in one gesprek",
+    )
     add("--payload", type=int, default=40, help="padding bytes in each fan-out event")
     add(
         "--database",
@@ -249,6 +256,7 @@ class Run:
                 event_share=args.event_share,
                 write_duration=args.write_duration,
                 http_joins=min(answering, args.http_joins),
+                gesprek_size=args.gesprek_size,
                 drain_limit=max(10.0, args.duration),
             )
         benchlib.wait_idle([process.pid], limit=30)
@@ -279,6 +287,12 @@ class Run:
 def fanout_figures(result: dict) -> dict:
     fanout = result["fanout"]
     connected = result["connected"]
+    if fanout is None:  # many gesprekken: no fan-out phase, only memory
+        return {
+            "connected": connected,
+            "rss_kb": _div(result["rss_after_kb"] - result["rss_before_kb"], connected),
+            "skipped": True,
+        }
     figures = {
         "connected": connected,
         "events": fanout["events"],
@@ -362,7 +376,14 @@ def report(args, results: dict) -> list[str]:
             result = results.get((clients, kind))
             if result is None:
                 continue
-            f = per_path[kind] = fanout_figures(result)
+            f = fanout_figures(result)
+            if f.get("skipped"):
+                out(
+                    f"| {clients:,} | {PATHS[kind]} in {result['gesprekken']:,} gesprekken | "
+                    f"{f['connected']:,} | — | — | — | — | — | {fmt(f['rss_kb'], 1)} |"
+                )
+                continue
+            per_path[kind] = f
             if f["connected"] < clients:
                 notes.append(
                     f"{PATHS[kind]} at {clients:,}: {f['connected']:,} clients connected within "
@@ -431,6 +452,11 @@ def report(args, results: dict) -> list[str]:
             f"{args.answer_interval:g} s on average; {fmt(share and share * 100, 0)}% of the "
             "answers change a participant's progress and publish an event."
         )
+        if args.gesprek_size:
+            out(
+                f"In gesprekken of {args.gesprek_size} participants, each with its facilitator's "
+                "screen; answer->visible is measured on the facilitator's screen of the gesprek."
+            )
         if any(not w["matched"] for w in write_rows.values()):
             out(
                 "Note: not every progress event could be paired with the answer that caused it "
@@ -467,7 +493,9 @@ def report(args, results: dict) -> list[str]:
     return lines
 
 
-SAVED_ARGS = ["duration", "answering_share", "answer_interval", "event_share", "database"]
+SAVED_ARGS = [
+    "duration", "answering_share", "answer_interval", "event_share", "database", "gesprek_size",
+]  # fmt: skip
 
 
 def machine() -> str:
@@ -496,7 +524,9 @@ def main(argv=None) -> int:
             print(line)
         return 0
     limit = benchlib.raise_fd_limit()
-    needed = max(args.sizes) + max(args.sizes) * args.answering_share + 200
+    needed = max(args.sizes) * (1 + args.answering_share) + 200
+    if args.gesprek_size:  # a facilitator's stream per gesprek
+        needed += max(args.sizes) / args.gesprek_size
     if limit < needed:
         print(f"The open-file limit is {limit}; {needed:.0f} are needed.", file=sys.stderr)
         return 2

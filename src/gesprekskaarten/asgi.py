@@ -1,5 +1,6 @@
-"""ASGI entry point: live streams (/live/stream/) go to the live app's lean stream handler,
-everything else to Django (see docs/live.md)."""
+"""ASGI entry point. Two busy URLs go to lean handlers ahead of Django: live streams
+(/live/stream/, see docs/live.md) and the answer endpoint (POST /g/<code>/antwoord/, see
+meetings/answering.py); everything else goes to Django."""
 
 import os
 
@@ -10,5 +11,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_application = get_asgi_application()
 
 from gesprekskaarten.live.stream import with_live_streams  # noqa: E402
+from gesprekskaarten.meetings.answering import with_answer_endpoint  # noqa: E402
 
-application = with_live_streams(django_application)
+application = with_live_streams(with_answer_endpoint(django_application))

@@ -3,7 +3,10 @@ each page carries its own texts, so one payload per audience serves every langua
 
 import json
 
+from django.db import connection
+
 from gesprekskaarten.live import services as live
+from gesprekskaarten.live.models import Channel
 
 from . import services
 
@@ -26,15 +29,29 @@ def step_changed(gesprek):
 
 
 def progress_changed(gesprek):
-    done, total = services.progress(gesprek)
+    done, total = _counted_progress(gesprek)
     data = {"done": done, "total": total}
     _publish(gesprek, "progress", data, data)
 
 
 def participants_changed(gesprek):
-    done, total = services.progress(gesprek)
+    done, total = _counted_progress(gesprek)
     data = {"done": done, "total": total}
     _publish(gesprek, "progress", data, {**data, "participants": total})
+
+
+def _counted_progress(gesprek) -> tuple[int, int]:
+    """Progress, counted once every earlier event of the gesprek has committed.
+
+    On PostgreSQL answers of one gesprek commit side by side: two people who finish at the same
+    moment would each count the other as not done yet, and the newest event would show one too
+    few. So we first take the channel's counter row (which `live.publish` locks anyway): the
+    count then runs after the writer before us committed, and the numbers only grow in seq
+    order. SQLite lets one writer at a time in, so there is nothing to wait for.
+    """
+    if connection.vendor == "postgresql":
+        list(Channel.objects.select_for_update().filter(name=gesprek.channel).values_list("pk"))
+    return services.progress(gesprek)
 
 
 def regions_changed(gesprek, *regions: str):

@@ -88,14 +88,6 @@ class NewGesprekForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
-    """One answer, as the live page sends it."""
-
-    behaviour = forms.IntegerField(min_value=1, max_value=2**31)
-    choice = forms.ChoiceField(choices=[("", "-"), *Choice.choices], required=False)
-    discuss = forms.BooleanField(required=False)
-
-
 class CardForm(forms.Form):
     """All behaviours of one card at once: the form that works without JavaScript."""
 

@@ -4,12 +4,14 @@ Every change is one database transaction that also appends a live event (see eve
 so open screens follow without reloads and nothing is announced that was not committed.
 """
 
+import functools
 import hashlib
 import re
 import secrets
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,35 +142,114 @@ def behaviours_of(gesprek: Gesprek):
     )
 
 
-def _check_open_for_answers(gesprek: Gesprek) -> None:
+def _check_open_for_answers(gesprek) -> None:
     if gesprek.step == Step.CLOSED:
         raise MeetingError(_("This gesprek has ended. Answers can no longer be changed."))
     if gesprek.step != Step.MARKING:
         raise MeetingError(_("Marking is not open right now. Wait for your facilitator."))
 
 
+class NotAParticipant(MeetingError):
+    """The token does not belong to a participant of the gesprek with this code."""
+
+
+# The write path of an answer is plain SQL: it runs for every tap on every phone, and the ORM
+# spends more CPU building these statements than the database spends running them
+# (docs/performance.md). Valid on SQLite (3.24+) and PostgreSQL.
+_PARTICIPANT = (
+    "SELECT p.id, g.id, g.join_code, g.audience, g.step FROM meetings_participant p "
+    "JOIN meetings_gesprek g ON g.id = p.gesprek_id WHERE "
+)
+# PostgreSQL: lock this participant's row (one person's answers take turns, so the done-state
+# below is exact) and share-lock the gesprek row. Answers of a team run side by side; changing
+# the step (`set_step`, FOR UPDATE) waits until the answers in flight have committed, and
+# answers that come later see the new step. SQLite: BEGIN IMMEDIATE already makes every writer
+# wait for the one before.
+_PARTICIPANT_LOCKS = " FOR NO KEY UPDATE OF p FOR SHARE OF g"
+CHOICES = frozenset(["", *Choice.values])  # "": not answered (yet), or cleared
+_OWN_ANSWERS = "SELECT behaviour_id, choice, discuss FROM meetings_answer WHERE participant_id = %s"
+_UPSERT_ANSWER = (
+    "INSERT INTO meetings_answer (participant_id, behaviour_id, choice, discuss) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (participant_id, behaviour_id) "
+    "DO UPDATE SET choice = excluded.choice, discuss = excluded.discuss"
+)
+
+
 def save_answers(participant: Participant, answers: dict[int, tuple[str, bool]]) -> int:
     """Store answers {behaviour id: (choice, discuss)} in one transaction; returns how many."""
     with transaction.atomic():
-        gesprek = Gesprek.objects.select_for_update().get(pk=participant.gesprek_id)
-        _check_open_for_answers(gesprek)
-        allowed = set(behaviours_of(gesprek).values_list("pk", flat=True))
-        unknown = set(answers) - allowed
-        if unknown:
-            raise MeetingError(_("This behaviour is not part of this gesprek."))
-        for choice, _discuss in answers.values():
-            if choice not in Choice.values and choice != "":
-                raise MeetingError(_("This answer is not one of the options."))
-        was_done = _is_done(participant, len(allowed))
-        for behaviour_id, (choice, discuss) in answers.items():
-            Answer.objects.update_or_create(
-                participant=participant,
-                behaviour_id=behaviour_id,
-                defaults={"choice": choice, "discuss": discuss},
-            )
-        if _is_done(participant, len(allowed)) != was_done:
-            events.progress_changed(gesprek)
+        _store_answers(_locked_participant("p.id = %s", [participant.pk]), answers)
     return len(answers)
+
+
+def save_answer(code: str, token: str, behaviour_id: int, choice: str, discuss: bool) -> None:
+    """Store one answer of the participant holding `token` in the gesprek with join code
+    `code` (the lean answer endpoint). Raises NotAParticipant or MeetingError."""
+    if not token or len(token) > 100:
+        raise NotAParticipant(_("You are not part of this gesprek."))
+    with transaction.atomic():
+        where = "p.token_hash = %s AND g.join_code = %s"
+        found = _locked_participant(where, [hash_token(token), normalise_code(code)])
+        if found is None:
+            raise NotAParticipant(_("You are not part of this gesprek."))
+        _store_answers(found, {behaviour_id: (choice, discuss)})
+
+
+class _Marker(NamedTuple):
+    """A participant and the gesprek fields the write needs (cheaper than model instances)."""
+
+    participant_id: int
+    gesprek_id: int
+    join_code: str
+    audience: str
+    step: str
+
+    def gesprek(self) -> Gesprek:
+        return Gesprek(
+            pk=self.gesprek_id, join_code=self.join_code, audience=self.audience, step=self.step
+        )
+
+
+def _locked_participant(where: str, params: list) -> _Marker | None:
+    """The participant, locked for this transaction (see _PARTICIPANT_LOCKS)."""
+    sql = _PARTICIPANT + where
+    if connection.vendor == "postgresql":
+        sql += _PARTICIPANT_LOCKS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _Marker(*row)
+
+
+def _store_answers(marker: _Marker | None, answers: dict[int, tuple[str, bool]]) -> None:
+    """Check and write the answers; announce progress when the participant's done-state
+    changes (all behaviours answered, or no longer). Changes nothing on bad input."""
+    if marker is None:
+        raise MeetingError(_("You are not part of this gesprek."))
+    _check_open_for_answers(marker)
+    allowed = _behaviour_ids(marker.gesprek_id, marker.join_code, marker.audience)
+    if not set(answers) <= allowed:
+        raise MeetingError(_("This behaviour is not part of this gesprek."))
+    if any(choice not in CHOICES for choice, _discuss in answers.values()):
+        raise MeetingError(_("This answer is not one of the options."))
+    participant_id = marker.participant_id
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_ANSWERS, [participant_id])
+        stored = {behaviour: (choice, bool(discuss)) for behaviour, choice, discuss in cursor}
+        changed = [
+            (participant_id, behaviour, choice, bool(discuss))
+            for behaviour, (choice, discuss) in answers.items()
+            if stored.get(behaviour) != (choice, bool(discuss))
+        ]
+        if not changed:
+            return  # the same answer again: nothing to write, nothing to announce
+        cursor.executemany(_UPSERT_ANSWER, changed)
+    answered_before = sum(1 for choice, _discuss in stored.values() if choice)
+    stored.update({behaviour: (choice, discuss) for _p, behaviour, choice, discuss in changed})
+    answered = sum(1 for choice, _discuss in stored.values() if choice)
+    total = len(allowed)
+    if (answered_before >= total) != (answered >= total):
+        events.progress_changed(marker.gesprek())
 
 
 def _is_done(participant: Participant, total: int) -> bool:
@@ -179,18 +260,35 @@ def answers_of(participant: Participant) -> dict[int, Answer]:
     return {answer.behaviour_id: answer for answer in participant.answers.all()}
 
 
+@functools.lru_cache(maxsize=2048)
+def _behaviour_ids(gesprek_id: int, join_code: str, audience: str) -> frozenset[int]:
+    gesprek = Gesprek(pk=gesprek_id, join_code=join_code, audience=audience)
+    return frozenset(behaviours_of(gesprek).values_list("pk", flat=True))
+
+
+def behaviour_ids_of(gesprek: Gesprek) -> frozenset[int]:
+    """The ids of the behaviours this gesprek asks about. Its cards and audience never change
+    once it exists, so they are kept per process; the join code is part of the key, so an id
+    that a restored or test database hands out again never finds another gesprek's set."""
+    return _behaviour_ids(gesprek.pk, gesprek.join_code, gesprek.audience)
+
+
+_PROGRESS = (
+    "SELECT (SELECT COUNT(*) FROM (SELECT a.participant_id FROM meetings_answer a "
+    "JOIN meetings_participant p ON p.id = a.participant_id "
+    "WHERE p.gesprek_id = %s AND a.choice <> '' "
+    "GROUP BY a.participant_id HAVING COUNT(*) >= %s) AS done), "
+    "(SELECT COUNT(*) FROM meetings_participant WHERE gesprek_id = %s)"
+)
+
+
 def progress(gesprek: Gesprek) -> tuple[int, int]:
     """(participants who marked every behaviour, participants who joined)."""
-    total = behaviours_of(gesprek).count()
-    done = (
-        Answer.objects.filter(participant__gesprek=gesprek)
-        .exclude(choice="")
-        .values("participant")
-        .annotate(answered=Count("id"))
-        .filter(answered__gte=total)
-        .count()
-    )
-    return done, gesprek.participants.count()
+    total = len(behaviour_ids_of(gesprek))
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS, [gesprek.pk, total, gesprek.pk])
+        done, joined = cursor.fetchone()
+    return done, joined
 
 
 # --- flow ----------------------------------------------------------------------------------
@@ -208,7 +306,10 @@ def set_step(gesprek: Gesprek, step: str) -> Gesprek:
         locked.step = step
         locked.timer_ends_at = None  # a timer belongs to one step
         if step == Step.CLOSED:
+            from .voting import close_open_votes  # voting builds on this module
+
             locked.closed_at = timezone.now()
+            close_open_votes(locked)  # its results are kept and shown with the summary
         locked.save(update_fields=["step", "closed_at", "timer_ends_at"])
         events.step_changed(locked)
     gesprek.step, gesprek.closed_at = locked.step, locked.closed_at

@@ -47,7 +47,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: pre-compressed, ends here
+    # HTML is compressed by the app itself, also without nginx (see docs/security.md: BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +89,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Long-lived threads (the live hub's reads, the answer endpoint's writes) keep their
+    # connection: opening one costs about a millisecond. Django's requests run in a thread of
+    # their own under ASGI, which ends with the request, and its connection with it.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -94,6 +100,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": True}
+# Threads per process that write answers for the lean answer endpoint (meetings/answering.py).
+# SQLite lets one writer in at a time: one thread, which keeps its connection. On PostgreSQL
+# answers are written side by side, with connections from the pool.
+GK_ANSWER_THREADS = int(
+    os.environ.get(
+        "GK_ANSWER_THREADS",
+        "1" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "4",
+    )
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

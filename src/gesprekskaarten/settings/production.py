@@ -30,9 +30,10 @@ SECURE_SSL_REDIRECT = env_bool("GK_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("GK_HSTS_SECONDS", "0"))
 
 # --- PostgreSQL: Django's psycopg connection pool, one per process ----------------------------
-# Each process needs a connection per request being handled at that moment plus one per live
-# database thread (GK_LIVE_DB_THREADS, 4 by default). Connections in use by all processes
-# together: at most processes x GK_DB_POOL_MAX; keep that below PostgreSQL's max_connections.
+# Each process needs a connection per request being handled at that moment, one per live
+# database thread (GK_LIVE_DB_THREADS, 4 by default) and one per answer being written
+# (GK_ANSWER_THREADS, 4 by default). Connections in use by all processes together: at most
+# processes x GK_DB_POOL_MAX; keep that below PostgreSQL's max_connections.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
     DATABASES["default"]["OPTIONS"] = {

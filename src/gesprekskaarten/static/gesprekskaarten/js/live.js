@@ -26,6 +26,12 @@
     }
   }
 
+  /* Load the page again with a GET: location.reload() would send a POST again when this
+     page is the answer to a refused form. */
+  function reload() {
+    window.location.assign(window.location.href.split("#")[0]);  // same address + "#" would only scroll
+  }
+
   function fetchPage() {
     return fetch(window.location.href, {
       credentials: "same-origin",
@@ -93,7 +99,7 @@
         var doc = page.doc;
         var fresh = doc.querySelector("main");
         var main = document.querySelector("main");
-        if (!fresh || !main) return window.location.reload();
+        if (!fresh || !main) return reload();
         var hadFocus = main.contains(document.activeElement);
         main.replaceWith(fresh);
         document.title = doc.title;
@@ -102,7 +108,7 @@
         fresh.querySelectorAll("form[data-autosave]").forEach(autosave);
         startTimers();
       })
-      .catch(function () { window.location.reload(); });
+      .catch(reload);
   }
 
   function follow(url) {
@@ -119,24 +125,26 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
+  /* Save each change as it happens. Saves go one at a time, in order, and each sends the
+     behaviour's state at that moment: quick taps on one behaviour end with the last tap
+     stored, never an earlier one overtaking it on another connection. */
   function autosave(form) {
     var url = form.getAttribute("data-answer-url");
     var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     var announce = form.querySelector("[data-announce]");
-    form.addEventListener("change", function (event) {
-      var fieldset = event.target.closest("[data-behaviour]");
-      if (!fieldset) return;
-      var id = fieldset.getAttribute("data-behaviour");
+    var queue = Promise.resolve();
+    var queued = {};
+
+    function save(fieldset) {
+      queued[fieldset.getAttribute("data-behaviour")] = false;
       var checked = fieldset.querySelector("input[type=radio]:checked");
       var body = new URLSearchParams();
       body.set("csrfmiddlewaretoken", token);
-      body.set("behaviour", id);
+      body.set("behaviour", fieldset.getAttribute("data-behaviour"));
       body.set("choice", checked ? checked.value : "");
       if (fieldset.querySelector("input[type=checkbox]").checked) body.set("discuss", "on");
       var status = fieldset.querySelector("[data-status]");
-      status.textContent = "";
-      status.className = "gk-mark__status";
-      fetch(url, {
+      return fetch(url, {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -157,6 +165,18 @@
           status.classList.add("gk-mark__status--error");
           announce.textContent = status.textContent;
         });
+    }
+
+    form.addEventListener("change", function (event) {
+      var fieldset = event.target.closest("[data-behaviour]");
+      if (!fieldset) return;
+      var status = fieldset.querySelector("[data-status]");
+      status.textContent = "";
+      status.className = "gk-mark__status";
+      var id = fieldset.getAttribute("data-behaviour");
+      if (queued[id]) return; // the save waiting in the queue will send the newest state
+      queued[id] = true;
+      queue = queue.then(function () { return save(fieldset); });
     });
   }
 

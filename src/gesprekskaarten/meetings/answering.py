@@ -1,0 +1,251 @@
+"""The answer endpoint: POST /g/<code>/antwoord/, where live.js saves each tap on a card.
+
+It is the busiest URL of a gesprek, so under ASGI `asgi.py` routes it to the small handler
+below, ahead of Django (as it does with the live stream). Through Django's full stack every
+request costs a new thread, a new database connection and a thread hop for each synchronous
+middleware; here it costs one hop to a thread that keeps its database connection (SQLite) or
+takes one from the pool (PostgreSQL), and only the checks this URL needs, done with Django's
+own code:
+
+- the host must be in ALLOWED_HOSTS and HTTPS is enforced as SecurityMiddleware does;
+- CSRF: CsrfViewMiddleware's own `process_request`/`process_view` (origin, referer over HTTPS,
+  the masked token against the cookie), so it accepts and refuses exactly what Django does;
+- the participant cookie, the per-participant rate limit and the input checks of
+  `answer_request`, which the Django view (tests, WSGI) shares;
+- the response gets SecurityMiddleware's and XFrameOptionsMiddleware's headers.
+
+The write itself is `services.save_answer`: one transaction with its live event, committed
+before the response says {"saved": true}. See docs/live.md.
+"""
+
+import asyncio
+import functools
+import io
+import json
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, ImproperlyConfigured, SuspiciousOperation
+from django.core.handlers.asgi import ASGIRequest
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+from django.http import HttpRequest, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from gesprekskaarten.core import ratelimit
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+COOKIE_PREFIX = "gk_p_"
+ANSWER_PATH = re.compile(r"/g/([A-Za-z0-9-]{1,32})/antwoord/")
+MAX_BODY = 8 * 1024  # an answer is about 150 bytes
+MAX_BEHAVIOUR_ID = 2**31
+
+
+class Reply(NamedTuple):
+    status: int
+    data: dict
+    headers: tuple = ()
+
+
+def cookie_name(code: str) -> str:
+    """The cookie that holds this device's participant token for the gesprek with `code`."""
+    return COOKIE_PREFIX + services.normalise_code(code)
+
+
+def answer_request(request, code: str) -> Reply:
+    """Everything after CSRF: cookie, rate limit, input, and the write. Shared by the lean
+    handler below and the Django view (which Django's middleware has already checked)."""
+    token = request.COOKIES.get(cookie_name(code), "")
+    if not token:
+        return Reply(403, {"error": _("You are not part of this gesprek.")})
+    if ratelimit.hit("answer", token) > settings.GK_RATE_ANSWER_PER_MINUTE:
+        return Reply(
+            429,
+            {"error": _("You are answering very fast. Wait a minute and try again.")},
+            (("Retry-After", "60"),),
+        )
+    behaviour = request.POST.get("behaviour", "")
+    choice = request.POST.get("choice", "")
+    if not (behaviour.isascii() and behaviour.isdigit() and len(behaviour) <= 10):
+        return Reply(400, {"error": _("This answer is not valid.")})
+    if not 1 <= int(behaviour) <= MAX_BEHAVIOUR_ID or choice not in services.CHOICES:
+        return Reply(400, {"error": _("This answer is not valid.")})
+    # As a Django BooleanField reads a checkbox: absent, empty, "false" or "0" is unticked.
+    discuss = request.POST.get("discuss", "").lower() not in ("", "false", "0")
+    try:
+        services.save_answer(code, token, int(behaviour), choice, discuss)
+    except services.MeetingError as problem:
+        status = 403 if isinstance(problem, services.NotAParticipant) else 409
+        return Reply(status, {"error": str(problem)})
+    return Reply(200, {"saved": True})
+
+
+# -- the lean ASGI handler ----------------------------------------------------------------------
+
+
+def with_answer_endpoint(application):
+    """Route POST /g/<code>/antwoord/ to `endpoint`; everything else to `application`."""
+
+    async def router(scope, receive, send):
+        if scope["type"] == "http":
+            code = answer_code(scope)
+            if code is not None:
+                await endpoint(scope, receive, send, code)
+                return
+        await application(scope, receive, send)
+
+    return router
+
+
+def answer_code(scope) -> str | None:
+    """The join code if this is the answer URL, else None."""
+    path = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    match = ANSWER_PATH.fullmatch(path)
+    return match.group(1) if match else None
+
+
+async def endpoint(scope, receive, send, code: str) -> None:
+    if scope["method"] != "POST":
+        headers = [(b"content-type", b"application/json"), (b"allow", b"POST")]
+        await _send(send, 405, b'{"error": "POST only"}', headers)
+        return
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY:
+            body = None  # refused before parsing, like Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+            break
+        if not message.get("more_body"):
+            break
+    loop = asyncio.get_running_loop()
+    status, headers, content = await loop.run_in_executor(_pool(), handle, scope, body, code)
+    await _send(send, status, content, headers)
+
+
+def handle(scope, body: bytes | None, code: str) -> tuple[int, list, bytes]:
+    """The synchronous part, in one of our threads: (status, headers, body) of the response.
+
+    Database connections are treated as at the start and end of a Django request: on SQLite
+    the thread keeps its connection (CONN_MAX_AGE), on PostgreSQL it goes back to the pool; a
+    connection that failed is replaced."""
+    close_old_connections()
+    try:
+        return _handle(scope, body, code)
+    finally:
+        close_old_connections()
+
+
+def _handle(scope, body: bytes | None, code: str) -> tuple[int, list, bytes]:
+    request = ASGIRequest(scope, io.BytesIO(body or b""))
+    try:
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for every request
+    except DisallowedHost:
+        return 400, _response_headers(False), b'{"error": "Bad Request"}'
+    redirect = _security.process_request(request)  # SECURE_SSL_REDIRECT
+    if redirect is not None:
+        return redirect.status_code, _encode_headers(redirect), b""
+    with translation.override(translation.get_language_from_request(request)):
+        reply = _checked_reply(request, body, code)
+    headers = _response_headers(request.is_secure())
+    if reply.headers:
+        headers = headers + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+    return reply.status, headers, json.dumps(reply.data).encode()
+
+
+def _checked_reply(request, body: bytes | None, code: str) -> Reply:
+    if body is None:
+        return Reply(400, {"error": _("This answer is too large.")})
+    try:
+        _csrf.process_request(request)
+        if _csrf.process_view(request, answer_request, (), {}) is not None:
+            return Reply(403, {"error": _("This page has expired. Reload it and try again.")})
+        return answer_request(request, code)
+    except SuspiciousOperation:  # e.g. too many fields: Django answers 400 as well
+        return Reply(400, {"error": _("This answer is not valid.")})
+    except DatabaseError:
+        logger.warning("Could not save an answer", exc_info=True)
+        return Reply(503, {"error": _("Your answer was not saved. Please try again.")})
+
+
+@functools.cache
+def _response_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+    """The headers SecurityMiddleware and XFrameOptionsMiddleware give a JSON response. They
+    depend on the settings and on HTTPS only, so they are worked out once for each."""
+    request = HttpRequest()
+    request.is_secure = lambda: secure
+    response = _frames.process_response(
+        request, _security.process_response(request, JsonResponse({}))
+    )
+    return _encode_headers(response)
+
+
+def _encode_headers(response) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
+
+
+async def _send(send, status: int, content: bytes, headers) -> None:
+    headers = [*headers, (b"content-length", str(len(content)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+def _unused_get_response(request):  # the middleware below is only asked for its hooks
+    raise NotImplementedError
+
+
+_csrf = CsrfViewMiddleware(_unused_get_response)
+_security = SecurityMiddleware(_unused_get_response)
+_frames = XFrameOptionsMiddleware(_unused_get_response)
+
+
+# -- the threads that write answers ---------------------------------------------------------------
+
+_executor: ThreadPoolExecutor | None = None
+_thread_connections = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        if settings.CSRF_USE_SESSIONS:
+            raise ImproperlyConfigured("The answer endpoint expects the CSRF token in a cookie.")
+        _executor = ThreadPoolExecutor(
+            max_workers=settings.GK_ANSWER_THREADS,
+            thread_name_prefix="gk-answer",
+            initializer=_register_connection,
+        )
+    return _executor
+
+
+def _register_connection() -> None:
+    # Let `close_connections` close this thread's connection once the thread has stopped.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.inc_thread_sharing()
+    _thread_connections.append(wrapper)
+
+
+def close_connections() -> None:
+    """Stop the threads and close their database connections (tests, a stopping server)."""
+    global _executor
+    executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True)
+    while _thread_connections:
+        wrapper = _thread_connections.pop()
+        wrapper.close()
+        wrapper.dec_thread_sharing()
