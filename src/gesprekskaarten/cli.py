@@ -371,6 +371,29 @@ def cmd_print_deck(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from gesprekskaarten.reports.commands import make_report
+    from gesprekskaarten.reports.files import write_atomically
+    from gesprekskaarten.reports.gesprek_report import ReportError
+
+    try:
+        data, what = make_report(
+            gesprek_id=args.gesprek,
+            team_slug=args.team,
+            output=args.output,
+            extension=args.format,
+            language=args.lang,
+        )
+    except ReportError as error:
+        return fail(str(error))
+    try:
+        write_atomically(args.output, data)
+    except OSError as error:
+        return fail(f"Cannot write {args.output}: {error.strerror or error}")
+    print(f"Wrote {args.output} ({len(data) // 1024} KB): {what}.")
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -455,6 +478,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="public address for the QR codes (default: GK_BASE_URL)"
     )
     print_deck.set_defaults(handler=cmd_print_deck)
+
+    report = commands.add_parser(
+        "report", help="write the report of an ended gesprek, or a team's history (PDF)"
+    )
+    report.add_argument("gesprek", nargs="?", help="the gesprek's id (the UUID in its address)")
+    report.add_argument("--team", help="instead: the history of this team (its short name)")
+    report.add_argument(
+        "-o", "--output", required=True, help="the file to write: .pdf, .html, .md, .csv or .json"
+    )
+    report.add_argument(
+        "--format",
+        choices=["pdf", "html", "md", "csv", "json"],
+        help="the format (default: from the file name)",
+    )
+    report.add_argument("--lang", choices=["nl", "en"], help="the report's language (default: nl)")
+    report.set_defaults(handler=cmd_report)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)

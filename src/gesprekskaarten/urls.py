@@ -7,9 +7,10 @@ from gesprekskaarten.core import views as core
 urlpatterns = [
     path("", core.home, name="home"),
     path("kaarten/", include("gesprekskaarten.decks.urls")),
-    path("kaarten/", include("gesprekskaarten.reports.urls")),
+    path("", include("gesprekskaarten.reports.urls")),
     path("", include("gesprekskaarten.meetings.urls")),
     path("", include("gesprekskaarten.teams.urls")),
+    path("", include("gesprekskaarten.agreements.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", set_language, name="set_language"),

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import facilitator, participant
+from gesprekskaarten.core import converters  # noqa: F401  (registers <id:...>)
+
+from .views import dialogue, facilitator, participant
 
 app_name = "meetings"
 
@@ -12,7 +14,8 @@ urlpatterns = [
     path("g/<str:code>/kaart/<slug:principle_slug>/", participant.card, name="card"),
     path("g/<str:code>/antwoord/", participant.answer, name="answer"),
     path("g/<str:code>/notities/", participant.note_add, name="note_add"),
-    path("g/<str:code>/notities/<int:note_id>/", participant.note_edit, name="note_edit"),
+    path("g/<str:code>/notities/<id:note_id>/", participant.note_edit, name="note_edit"),
+    path("g/<str:code>/stemmen/", dialogue.ballot, name="ballot"),
     # Facilitators: logged in, member of the gesprek's team.
     path("begeleiden/", facilitator.dashboard, name="dashboard"),
     path("begeleiden/nieuw/", facilitator.new, name="new"),
@@ -23,8 +26,42 @@ urlpatterns = [
     path("begeleiden/<uuid:public_id>/vraag/", facilitator.change_question, name="question"),
     path("begeleiden/<uuid:public_id>/timer/", facilitator.timer, name="timer"),
     path(
-        "begeleiden/<uuid:public_id>/notities/<int:note_id>/",
+        "begeleiden/<uuid:public_id>/notities/<id:note_id>/",
         facilitator.hide_note,
         name="hide_note",
     ),
+    # Rode draden and dot voting (views/dialogue.py).
+    path("begeleiden/<uuid:public_id>/rode-draden/", dialogue.theme_page, name="themes"),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/nieuw/",
+        dialogue.theme_create,
+        name="theme_create",
+    ),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/naam/",
+        dialogue.theme_rename,
+        name="theme_rename",
+    ),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/samenvoegen/",
+        dialogue.theme_merge,
+        name="theme_merge",
+    ),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/splitsen/",
+        dialogue.theme_split,
+        name="theme_split",
+    ),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/verwijderen/",
+        dialogue.theme_delete,
+        name="theme_delete",
+    ),
+    path(
+        "begeleiden/<uuid:public_id>/rode-draden/notities/<id:note_id>/",
+        dialogue.note_theme,
+        name="note_theme",
+    ),
+    path("begeleiden/<uuid:public_id>/stemming/", dialogue.vote_open, name="vote_open"),
+    path("begeleiden/<uuid:public_id>/stemming/sluiten/", dialogue.vote_close, name="vote_close"),
 ]

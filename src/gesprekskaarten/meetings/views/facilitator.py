@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gesprekskaarten.agreements import context as agreements_context
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
+from gesprekskaarten.reports.summary import summary_context
 from gesprekskaarten.teams.services import teams_of
 
 from .. import discussion, services
@@ -88,6 +90,9 @@ def _facilitator_context(request, gesprek, presenter=False):
         # The presenter screen is seen by the room: hidden notes stay off it.
         context.update(_discussion_context(gesprek, moderator=not presenter))
         context["timer_form"] = TimerForm()
+    elif gesprek.step == Step.CLOSED:
+        context.update(summary_context(gesprek))
+    context.update(agreements_context.facilitator_context(gesprek, presenter=presenter))
     return context
 
 

@@ -7,13 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from gesprekskaarten.agreements import context as agreements_context
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.core.ratelimit import limit_posts
 from gesprekskaarten.live import services as live
+from gesprekskaarten.reports.summary import summary_context
 
-from .. import discussion, services
-from ..forms import AnswerForm, CardForm, JoinCodeForm, JoinForm, NoteForm
+from .. import answering, discussion, services, trend
+from ..dialogue_forms import dialogue_context
+from ..forms import CardForm, JoinCodeForm, JoinForm, NoteForm
 from ..models import Gesprek, Step
 from ..results import SORTS, results_for
 from ..services import MeetingError
@@ -28,12 +31,12 @@ def _stream_url(gesprek: Gesprek, audience: str) -> str:
 
 
 def cookie_name(gesprek: Gesprek) -> str:
-    return f"gk_p_{gesprek.join_code}"
+    return answering.cookie_name(gesprek.join_code)
 
 
 def participant_key(request) -> str:
     code = request.resolver_match.kwargs.get("code", "")
-    return request.COOKIES.get(f"gk_p_{services.normalise_code(code)}", "") or request.path
+    return request.COOKIES.get(answering.cookie_name(code), "") or request.path
 
 
 def _participant_or_none(request, gesprek):
@@ -111,8 +114,9 @@ def join(request, code):
 def _participant_context(gesprek, participant):
     return {
         "gesprek": gesprek,
-        "stream_url": _stream_url(gesprek, "participant"),
+        "stream_url": _stream_url(gesprek, "participant"),  # first: it fixes the step we show
         "progress": services.progress(gesprek),
+        **agreements_context.participant_context(gesprek),
     }
 
 
@@ -135,6 +139,8 @@ def gesprek(request, code):
     elif gesprek.step == Step.DISCUSSION:
         context.update(_discussion_context(gesprek, participant))
         context["form"] = NoteForm()
+    elif gesprek.step == Step.CLOSED:
+        context.update(summary_context(gesprek))
     return render(request, f"meetings/participant/{gesprek.step}.html", context)
 
 
@@ -145,6 +151,7 @@ def _discussion_context(gesprek, viewer=None, moderator=False):
         "notes": discussion.notes_for(
             gesprek, gesprek.question, viewer=viewer, moderator=moderator
         ),
+        **dialogue_context(gesprek, viewer=viewer, moderator=moderator),
     }
 
 
@@ -154,12 +161,13 @@ def _gesprek_and_participant(request, code):
     return gesprek, _participant_or_none(request, gesprek)
 
 
-@require_POST
 @limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
 def note_add(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
+    if request.method != "POST":  # e.g. a live refresh of a page shown after a refused note
+        return redirect("meetings:gesprek", code=gesprek.join_code)
     form = NoteForm(request.POST)
     try:
         discussion.add_note(participant, form.data.get("text", ""))
@@ -209,7 +217,13 @@ def note_edit(request, code, note_id):
 def _results_context(request, gesprek):
     sort = request.GET.get("sort", "order")
     sort = sort if sort in SORTS else "order"
-    return {"results": results_for(gesprek, sort), "sort": sort, "sorts": list(SORTS)}
+    results = results_for(gesprek, sort)
+    return {
+        "results": results,
+        "previous_gesprek": trend.annotate(gesprek, results),
+        "sort": sort,
+        "sorts": list(SORTS),
+    }
 
 
 @limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
@@ -264,19 +278,11 @@ def card(request, code, principle_slug):
 
 
 @require_POST
-@limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
 def answer(request, code):
-    """The lean endpoint the live page posts one answer to."""
-    gesprek = services.find_by_code(code)
-    participant = _participant_or_none(request, gesprek) if gesprek else None
-    if participant is None:
-        return JsonResponse({"error": "You are not part of this gesprek."}, status=403)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return JsonResponse({"error": "This answer is not valid."}, status=400)
-    data = form.cleaned_data
-    try:
-        services.save_answers(participant, {data["behaviour"]: (data["choice"], data["discuss"])})
-    except MeetingError as problem:
-        return JsonResponse({"error": str(problem)}, status=409)
-    return JsonResponse({"saved": True})
+    """The answer endpoint as Django serves it (the test client, WSGI). Under ASGI, asgi.py
+    sends this URL to `answering.endpoint` before Django, with the same checks."""
+    reply = answering.answer_request(request, code)
+    response = JsonResponse(reply.data, status=reply.status)
+    for name, value in reply.headers:
+        response[name] = value
+    return response
