@@ -390,6 +390,7 @@ def test_no_page_event_admin_page_or_log_reveals_dots_or_note_authors(admin_clie
     for client, option, count in [(clients[0], alfa, 7), (clients[1], beta, 5)]:
         client.post(ballot, {"ballot-vote": vote.pk, f"ballot-option-{option}": count})
     facilitator = Client()
+    facilitator.cookies["gk_language"] = "en"
     facilitator.force_login(gesprek.created_by)
     staff_pages = [
         reverse("meetings:control", args=[gesprek.public_id]),
