@@ -1,11 +1,14 @@
 """Browser tests: a real server process (uvicorn, as `make run` starts it) and Debian's Chromium."""
 
+import atexit
+import functools
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -80,10 +83,7 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def start_server(var: Path, **extra_env) -> Server:
-    """`gesprekskaarten demo` then `serve` on a fresh SQLite database, like `make run`."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def server_env(var: Path, extra_env: dict) -> dict:
     env = {
         **os.environ,
         "GK_VAR_DIR": str(var),
@@ -91,16 +91,39 @@ def start_server(var: Path, **extra_env) -> Server:
         **extra_env,
     }
     env.pop("DATABASE_URL", None)
+    return env
+
+
+@functools.cache
+def demo_database(extra_env: tuple) -> tuple[Path, dict]:
+    """`gesprekskaarten demo` on a fresh SQLite database, once per settings: its migrations take
+    seconds, so every server starts from a copy. Returns the filled var directory and what
+    `demo` printed for the new user."""
+    var = Path(tempfile.mkdtemp(prefix="gk-e2e-demo-"))
+    atexit.register(shutil.rmtree, var, True)
     demo = subprocess.run(
-        [*COMMAND, "demo", "--base-url", url], env=env, check=True, capture_output=True, text=True
+        [*COMMAND, "demo"],
+        env=server_env(var, dict(extra_env)),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     patterns = {
         "username": r"user name: (\S+)",
         "password": r"password: +(\S+)",
         "join_code": r"/doe-mee/([A-Z0-9]+)/",
     }
-    found = {key: re.search(pattern, demo.stdout).group(1) for key, pattern in patterns.items()}
-    server = Server(url=url, var=var, port=port, env=env, **found)
+    return var, {key: re.search(pattern, demo.stdout).group(1) for key, pattern in patterns.items()}
+
+
+def start_server(var: Path, **extra_env) -> Server:
+    """`serve` on a fresh demo database of its own (what `gesprekskaarten demo` makes), like
+    `make run`."""
+    template, found = demo_database(tuple(sorted(extra_env.items())))
+    shutil.copytree(template, var, dirs_exist_ok=True)
+    port = free_port()
+    env = server_env(var, extra_env)
+    server = Server(url=f"http://127.0.0.1:{port}", var=var, port=port, env=env, **found)
     server.start()
     return server
 

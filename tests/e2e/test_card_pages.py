@@ -1,12 +1,10 @@
 """Card pages in a real browser: content, axe-core, keyboard only, JavaScript off, languages."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.e2e.conftest import LAPTOP
-from tests.factories import default_deck_data
+from tests.e2e.flows import DECK, assert_accessible, focus_info
 
-DECK = default_deck_data()
 BASE = f"/kaarten/{DECK['slug']}/"
 PAGES = {
     "home": "/",
@@ -18,7 +16,6 @@ PAGES = {
     "privacy": "/privacy/",
     "not-found": "/bestaat-niet/",
 }
-AXE = Axe()
 
 
 def open_in(page, path, language):
@@ -30,11 +27,6 @@ def open_in(page, path, language):
     return response
 
 
-def assert_no_axe_violations(page):
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
 # Colours do not depend on the language, so dark mode is checked in Dutch only.
 @pytest.mark.parametrize(
     ("language", "color_scheme"), [("nl", "light"), ("en", "light"), ("nl", "dark")]
@@ -44,7 +36,7 @@ def test_every_page_passes_axe(page_factory, name, language, color_scheme):
     page = page_factory(color_scheme=color_scheme)
     response = open_in(page, PAGES[name], language)
     assert response.status == (404 if name == "not-found" else 200)
-    assert_no_axe_violations(page)
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
@@ -71,26 +63,6 @@ def test_overview_and_method_show_the_deck(page, language):
     questions = page.locator("ol.gk-questions li").all_inner_texts()
     assert questions == [q[language] for q in DECK["method"]["questions"]]
     assert DECK["method"]["closing"][language] in page.content()
-
-
-def focus_info(page):
-    return page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            const style = getComputedStyle(el);
-            const after = getComputedStyle(el, '::after');  // cards draw the ring on ::after
-            const rect = el.getBoundingClientRect();
-            const all = Array.from(document.querySelectorAll('*'));
-            return {
-                tag: el.tagName, id: el.id, text: (el.innerText || '').trim().slice(0, 40),
-                index: all.indexOf(el),
-                outline: [style, after].some(
-                    (s) => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2),
-                shadow: style.boxShadow !== 'none',
-                visible: rect.width > 0 && rect.height > 0,
-            };
-        }"""
-    )
 
 
 @pytest.mark.parametrize("name", ["home", "overview", "principle-vertrouwen", "method"])

@@ -6,80 +6,27 @@ QR link. Every screen is checked with axe-core.
 
 import re
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LAPTOP, PHONE, start_server
-from tests.factories import default_deck_data
+from tests.e2e.conftest import LAPTOP, start_server
+from tests.e2e.flows import (
+    CARD,
+    DECK,
+    assert_accessible,
+    choose,
+    counts_of,
+    join_by_keyboard,
+    join_here,
+    join_with_code,
+    log_in,
+    mark_live,
+    not_reloaded,
+    open_page,
+    start_gesprek,
+)
 
-DECK = default_deck_data()
-CARD = DECK["principles"][0]  # Werken vanuit vertrouwen
 EVERYONE = [b["text"]["nl"] for b in CARD["behaviours"]["everyone"]]
-AXE = Axe()
-
-
-def assert_accessible(page):
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
-def log_in(page, server):
-    page.goto("/inloggen/")
-    assert_accessible(page)
-    page.get_by_label("Gebruikersnaam").fill(server.username)
-    page.get_by_label("Wachtwoord").fill(server.password)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", name="Je gesprekken")).to_be_visible()
-    assert_accessible(page)
-
-
-def start_gesprek(page, threshold=3, title="Teamoverleg"):
-    page.get_by_role("link", name="Start een nieuw gesprek").click()
-    assert_accessible(page)
-    page.get_by_label("Titel (mag je leeg laten)").fill(title)
-    page.get_by_label(CARD["title"]["nl"]).check()
-    page.get_by_label("Gedrag voor iedereen").check()
-    page.get_by_label("Anonimiteitsdrempel").fill(str(threshold))
-    page.get_by_role("button", name="Start", exact=True).click()
-    expect(page.get_by_role("heading", name=title)).to_be_visible()
-    assert_accessible(page)
-    return page.locator(".gk-facts .gk-code").inner_text().replace("-", "")
-
-
-def mark_live(page):
-    """Put a marker on the window: if it survives, the page was never reloaded."""
-    page.evaluate("window.__stillHere = true")
-
-
-def not_reloaded(page):
-    return page.evaluate("window.__stillHere === true")
-
-
-def join_with_code(page, code, name="", axe=True):
-    """axe=False for a page without JavaScript: axe-core itself needs it (the same pages are
-    checked with JavaScript on)."""
-    page.goto("/doe-mee/")
-    if axe:
-        assert_accessible(page)
-    page.get_by_label("Code").fill(code.lower())
-    page.get_by_role("button", name="Verder").click()
-    join_here(page, name, axe)
-
-
-def join_here(page, name="", axe=True):
-    expect(page.get_by_role("heading", name="Meedoen")).to_be_visible()
-    if axe:
-        assert_accessible(page)
-    if name:
-        page.get_by_label("Je naam (mag je leeg laten)").fill(name)
-    page.get_by_role("button", name="Meedoen").click()
-    expect(page.get_by_role("heading", name="Je doet mee")).to_be_visible()
-
-
-def choose(page, index, label):
-    fieldset = page.locator("fieldset.gk-mark").nth(index)
-    fieldset.get_by_label(label, exact=True).check()
-    return fieldset
+TITLE = "Teamoverleg"
 
 
 def test_complete_gesprek_with_live_updates(browser, tmp_path):
@@ -90,20 +37,13 @@ def test_complete_gesprek_with_live_updates(browser, tmp_path):
         server.stop()
 
 
-def open_page(browser, server, viewport=PHONE, **options):
-    """A page in a context of its own: its own cookies, like a separate device."""
-    return browser.new_context(
-        base_url=server.url, viewport=viewport, locale="nl-NL", **options
-    ).new_page()
-
-
 def run_gesprek(browser, server):
     def context(**options):
         return open_page(browser, server, **options)
 
     facilitator = context(viewport=LAPTOP)
     log_in(facilitator, server)
-    code = start_gesprek(facilitator)
+    code = start_gesprek(facilitator, TITLE)
     presenter = facilitator.context.new_page()
     presenter.goto(facilitator.url + "scherm/")
     expect(presenter.locator(".gk-join-info__code")).to_have_text(f"{code[:5]}-{code[5:]}")
@@ -120,19 +60,8 @@ def run_gesprek(browser, server):
     qr.goto(f"/doe-mee/{code}/")  # where the QR code leads
     join_here(qr, name="Quirinus")
     keyboard = context()
-    keyboard.goto("/doe-mee/")
-    keyboard.keyboard.press("Tab")  # skip link
-    for _ in range(20):
-        keyboard.keyboard.press("Tab")
-        if keyboard.evaluate("document.activeElement.name") == "code":
-            break
-    keyboard.keyboard.type(code)
-    keyboard.keyboard.press("Enter")
-    expect(keyboard.get_by_role("heading", name="Meedoen")).to_be_visible()
-    keyboard.get_by_label("Je naam (mag je leeg laten)").focus()
-    keyboard.keyboard.press("Enter")  # submits the join form
-    expect(keyboard.get_by_role("heading", name="Je doet mee")).to_be_visible()
-    no_js = context(java_script_enabled=False)
+    join_by_keyboard(keyboard, code)
+    no_js = context(javascript=False)
     join_with_code(no_js, code, axe=False)
     assert no_js.locator("noscript").count() >= 1
     expect(presenter.locator("[data-live-participants]")).to_have_text("4")
@@ -242,17 +171,11 @@ def run_gesprek(browser, server):
     assert response.status == 403  # no CSRF token: refused like every forged POST
 
 
-def counts_of(result):
-    labels = result.locator(".gk-counts dt").all_inner_texts()
-    values = result.locator(".gk-counts dd").all_inner_texts()
-    return dict(zip(labels, values, strict=True))
-
-
 def marking_with(browser, server, people, threshold):
     """A facilitator's page and `people` participant pages, marking open."""
     page = open_page(browser, server, viewport=LAPTOP)
     log_in(page, server)
-    code = start_gesprek(page, threshold=threshold)
+    code = start_gesprek(page, TITLE, threshold=threshold)
     participants = []
     for _ in range(people):
         person = open_page(browser, server)
