@@ -278,7 +278,7 @@ def make_themes(room, control_url):
         assert TRUST not in themes.all_inner_texts()[0]
         assert not_reloaded(person)
     room.check(room.anna)
-    page.get_by_role("link", name=re.compile("^Terug naar de begeleiderspagina")).click()
+    page.get_by_role("link", name=re.compile("^Terug naar de bedieningspagina")).click()
     expect(page).to_have_url(control_url)
 
 

@@ -29,8 +29,12 @@
   /* Load the page again with a GET: location.reload() would send a POST again when this
      page is the answer to a refused form. */
   function reload() {
+    if (leaving) return;  // a fetch cut off because the person goes elsewhere: let them
     window.location.assign(window.location.href.split("#")[0]);  // same address + "#" would only scroll
   }
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
 
   function fetchPage() {
     return fetch(window.location.href, {
