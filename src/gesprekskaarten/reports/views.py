@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from gesprekskaarten.agreements.models import Status
 from gesprekskaarten.decks import services as decks
 from gesprekskaarten.decks.models import DeckVersion
-from gesprekskaarten.meetings.models import Gesprek
+from gesprekskaarten.meetings.views.facilitator import own_gesprek
 from gesprekskaarten.teams.models import Team
 from gesprekskaarten.teams.services import teams_of
 
@@ -58,15 +58,6 @@ def deck_pdf(request, deck_slug):
 # --- gesprek reports and team history ------------------------------------------------------
 
 
-def _team_gesprek(request, public_id) -> Gesprek:
-    """A gesprek of one of the user's teams; anything else is not found."""
-    return get_object_or_404(
-        Gesprek.objects.select_related("team", "deck_version__deck"),
-        public_id=public_id,
-        team__in=teams_of(request.user),
-    )
-
-
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -78,7 +69,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 def gesprek_report(request, public_id, extension):
     """The report of a closed gesprek, for its team's facilitators: verslag.pdf, .html, .md,
     .csv or .json, in the interface language."""
-    gesprek = _team_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     if extension not in FORMATS:
         raise Http404
     try:

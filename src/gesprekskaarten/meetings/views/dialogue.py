@@ -24,7 +24,7 @@ from ..dialogue_forms import (
 from ..forms import NoteForm
 from ..models import Step
 from ..services import MeetingError
-from .facilitator import _facilitator_context, _own_gesprek
+from .facilitator import _facilitator_context, own_gesprek
 from .participant import (
     _discussion_context,
     _gesprek_and_participant,
@@ -37,7 +37,7 @@ from .participant import (
 
 @login_required
 def theme_page(request, public_id):
-    return _theme_page(request, _own_gesprek(request, public_id))
+    return _theme_page(request, own_gesprek(request, public_id))
 
 
 def _theme_page(request, gesprek, *, error=None, new_form=None, selected=()):
@@ -60,7 +60,7 @@ def _first_error(form) -> str:
 
 def _theme_change(request, public_id, form_class, change, *, anchor=""):
     """Run `change(gesprek, cleaned_data)` for a posted form; show the page again on a problem."""
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     form = form_class(request.POST)
     try:
         if not form.is_valid():
@@ -153,7 +153,7 @@ def _vote_url(request, public_id) -> str:
 def vote_open(request, public_id):
     if request.method != "POST":  # a refused vote's page, reloaded: back to the control page
         return redirect(_vote_url(request, public_id))
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     form = OpenVoteForm(request.POST, theme_choices=themes.themes_of(gesprek))
     if form.is_valid():
         data = form.cleaned_data
@@ -177,7 +177,7 @@ def vote_open(request, public_id):
 @login_required
 @require_POST
 def vote_close(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     try:
         voting.close_vote(gesprek)
     except MeetingError as problem:

@@ -23,7 +23,7 @@ from ..models import Gesprek, Step
 from .participant import _discussion_context, _results_context, _stream_url
 
 
-def _own_gesprek(request, public_id) -> Gesprek:
+def own_gesprek(request, public_id) -> Gesprek:
     """A gesprek of one of the user's teams; anything else is not found."""
     return get_object_or_404(
         Gesprek.objects.select_related("team", "deck_version__deck"),
@@ -98,7 +98,7 @@ def _facilitator_context(request, gesprek, presenter=False):
 
 @login_required
 def control(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     return render(
         request, "meetings/facilitator/control.html", _facilitator_context(request, gesprek)
     )
@@ -106,7 +106,7 @@ def control(request, public_id):
 
 @login_required
 def presenter(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     return render(
         request,
         "meetings/facilitator/presenter.html",
@@ -116,7 +116,7 @@ def presenter(request, public_id):
 
 @login_required
 def qr_code(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     svg = io.BytesIO()
     segno.make(_join_url(request, gesprek), error="m").save(
         svg, kind="svg", scale=8, border=2, dark="#000", light="#fff", xmldecl=False
@@ -129,7 +129,7 @@ def qr_code(request, public_id):
 @login_required
 @require_POST
 def change_step(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     step = request.POST.get("step", "")
     try:
         services.set_step(gesprek, step)
@@ -148,7 +148,7 @@ def _back_to(request, public_id):
 @login_required
 @require_POST
 def change_question(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     question = request.POST.get("question", "")
     try:
         discussion.go_to_question(gesprek, int(question) if question.isdigit() else 0)
@@ -160,7 +160,7 @@ def change_question(request, public_id):
 @login_required
 @require_POST
 def timer(request, public_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     form = TimerForm(request.POST)
     try:
         if request.POST.get("stop"):
@@ -177,7 +177,7 @@ def timer(request, public_id):
 @login_required
 @require_POST
 def hide_note(request, public_id, note_id):
-    gesprek = _own_gesprek(request, public_id)
+    gesprek = own_gesprek(request, public_id)
     try:
         discussion.set_note_hidden(gesprek, note_id, request.POST.get("hidden") == "1")
     except services.MeetingError as problem:
