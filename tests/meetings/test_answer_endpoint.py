@@ -58,8 +58,12 @@ class Phone:
         jar.update(override)
         return "; ".join(f"{name}={value}" for name, value in jar.items() if value is not None)
 
-    def post(self, data, *, token="body+header", app=application, headers=None, **options):
+    def post(self, data, **options):
         """POST an answer the way live.js does; returns (status, headers, JSON body)."""
+        return asyncio.run(self.posting(data, **options))
+
+    def posting(self, data, *, token="body+header", app=application, headers=None, **options):
+        """post() as a coroutine, so that several can run at once in one event loop."""
         data = dict(data)
         if "body" in token:
             data["csrfmiddlewaretoken"] = self.csrf
@@ -75,10 +79,14 @@ class Phone:
             fields["x-csrftoken"] = self.csrf
         fields.update(headers or {})
         body = options.pop("body", urlencode(data).encode())
-        return asgi_request(app, "POST", self.path, fields, body, **options)
+        return asgi_call(app, "POST", self.path, fields, body, **options)
 
 
-def asgi_request(app, method, path, headers, body=b"", scheme="http"):
+def asgi_request(app, method, path, headers, body=b""):
+    return asyncio.run(asgi_call(app, method, path, headers, body))
+
+
+async def asgi_call(app, method, path, headers, body=b"", scheme="http"):
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -94,29 +102,25 @@ def asgi_request(app, method, path, headers, body=b"", scheme="http"):
         "server": ("127.0.0.1", 8000),
     }
     response = {"headers": {}, "body": b""}
+    received = False
 
-    async def main():
-        received = False
+    async def receive():
+        nonlocal received
+        if received:
+            await asyncio.sleep(60)
+            return {"type": "http.disconnect"}
+        received = True
+        return {"type": "http.request", "body": body, "more_body": False}
 
-        async def receive():
-            nonlocal received
-            if received:
-                await asyncio.sleep(60)
-                return {"type": "http.disconnect"}
-            received = True
-            return {"type": "http.request", "body": body, "more_body": False}
+    async def send(message):
+        if message["type"] == "http.response.start":
+            response["status"] = message["status"]
+            for name, value in message["headers"]:
+                response["headers"][name.decode().lower()] = value.decode()
+        elif message["type"] == "http.response.body":
+            response["body"] += message.get("body", b"")
 
-        async def send(message):
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                for name, value in message["headers"]:
-                    response["headers"][name.decode().lower()] = value.decode()
-            elif message["type"] == "http.response.body":
-                response["body"] += message.get("body", b"")
-
-        await asyncio.wait_for(app(scope, receive, send), 20)
-
-    asyncio.run(main())
+    await asyncio.wait_for(app(scope, receive, send), 20)
     content_type = response["headers"].get("content-type", "")
     data = json.loads(response["body"]) if "json" in content_type else response["body"]
     return response["status"], response["headers"], data
@@ -166,13 +170,13 @@ def test_the_thread_keeps_its_connection_or_hands_it_to_the_pool(monkeypatch):
     gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
     phone = Phone(gesprek)
     seen = []
-    original = answering._handle
+    original = answering._handle_batch
 
     def spy(*args):
         seen.append((threading.get_ident(), connections["default"].connection))
         return original(*args)
 
-    monkeypatch.setattr(answering, "_handle", spy)
+    monkeypatch.setattr(answering, "_handle_batch", spy)
     for behaviour in behaviour_ids(gesprek)[:4]:
         assert phone.post({"behaviour": behaviour, "choice": "unsure"})[0] == 200
     held = [held for _, held in seen]
@@ -354,7 +358,7 @@ def test_a_database_failure_is_a_retryable_error(monkeypatch):
     def broken(*args):
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr(services, "save_answer", broken)
+    monkeypatch.setattr(services, "_store_batch", broken)
     status, _, data = phone.post({"behaviour": behaviour_ids(gesprek)[0], "choice": "missing"})
     assert (status, data) == (503, {"error": "Your answer was not saved. Please try again."})
 
@@ -506,3 +510,86 @@ def test_no_answer_is_accepted_after_marking_closed():
             Answer.objects.filter(participant=participant).values_list("behaviour_id", "choice")
         )
         assert rows == answers
+
+
+# -- answers that arrive together are written together -----------------------------------------
+
+
+def test_answers_that_arrive_while_the_threads_are_busy_are_written_in_one_batch(monkeypatch):
+    gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
+    waiting = make_gesprek(cards=1, audience="everyone", step=None)
+    phones = [Phone(gesprek) for _ in range(8)]
+    early = Phone(waiting)
+    ids, other_id = behaviour_ids(gesprek), behaviour_ids(waiting)[0]
+    batches = []
+    original = services.save_answer_batch
+
+    def spy(writes):
+        batches.append(len(writes))
+        return original(writes)
+
+    monkeypatch.setattr(services, "save_answer_batch", spy)
+
+    async def together():
+        posts = [phone.posting({"behaviour": ids[i], "choice": "missing"}) for i, phone in
+                 enumerate(phones)]  # fmt: skip
+        posts.append(early.posting({"behaviour": other_id, "choice": "unsure"}))
+        posts.append(phones[0].posting({"behaviour": 2**30, "choice": "unsure"}))
+        posts.append(phones[1].posting({"behaviour": ids[0]}, token="none"))  # no CSRF token
+        return await asyncio.gather(*posts)
+
+    replies = asyncio.run(together())
+    statuses = [status for status, _headers, _data in replies]
+    assert statuses == [200] * 8 + [409, 409, 403]
+    assert replies[8][2] == {"error": "Marking is not open right now. Wait for your facilitator."}
+    assert replies[9][2] == {"error": "This behaviour is not part of this gesprek."}
+    # Each answer stored exactly once, the refused ones not at all.
+    assert stored(gesprek) == sorted((ids[i], "missing", False) for i in range(8))
+    assert stored(waiting) == []
+    # The CSRF refusal never reached the database; the other ten did, at least once together.
+    assert sum(batches) == 10 and max(batches) > 1
+
+
+def test_a_batch_the_database_refuses_is_written_one_answer_at_a_time(monkeypatch):
+    gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
+    people = [services.join(gesprek) for _ in range(3)]
+    ids = behaviour_ids(gesprek)
+    original = services._store_batch
+
+    def refuses_batches(writes):
+        if len(writes) > 1:
+            raise OperationalError("deadlock detected")
+        return original(writes)
+
+    monkeypatch.setattr(services, "_store_batch", refuses_batches)
+    writes = [services.AnswerWrite(gesprek.join_code, token, ids[0], "recognised", False)
+              for _participant, token in people]  # fmt: skip
+    writes.append(services.AnswerWrite(gesprek.join_code, "not-a-token", ids[0], "missing", False))
+    problems = services.save_answer_batch(writes)
+    assert problems[:3] == [None, None, None]
+    assert isinstance(problems[3], services.NotAParticipant)
+    assert stored(gesprek) == [(ids[0], "recognised", False)] * 3
+
+
+def test_in_a_batch_a_later_answer_of_the_same_person_wins():
+    gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
+    (participant, token), (_other, other_token) = services.join(gesprek), services.join(gesprek)
+    ids = behaviour_ids(gesprek)
+    services.save_answers(participant, dict.fromkeys(ids[:-1], ("recognised", False)))
+    before = len(progress_events(gesprek))
+
+    def write(token, behaviour, choice, discuss=False):
+        return services.AnswerWrite(gesprek.join_code, token, behaviour, choice, discuss)
+
+    # Done and undone again within one batch: no change of progress, nothing announced.
+    batch = [write(token, ids[-1], "missing"), write(other_token, ids[0], "unsure", True),
+             write(token, ids[-1], "")]  # fmt: skip
+    assert services.save_answer_batch(batch) == [None, None, None]
+    assert len(progress_events(gesprek)) == before
+    assert Answer.objects.get(participant=participant, behaviour_id=ids[-1]).choice == ""
+    assert Answer.objects.get(participant=_other, behaviour_id=ids[0]).discuss is True
+    # Done at the end of the batch: one event, counted after the batch's writes.
+    batch = [write(token, ids[-1], "unsure"), write(token, ids[-1], "missing")]
+    assert services.save_answer_batch(batch) == [None, None]
+    assert progress_events(gesprek)[before:] == [{"done": 1, "total": 2}]
+    assert Answer.objects.get(participant=participant, behaviour_id=ids[-1]).choice == "missing"

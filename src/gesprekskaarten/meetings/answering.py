@@ -24,13 +24,14 @@ import io
 import json
 import logging
 import re
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, ImproperlyConfigured, SuspiciousOperation
 from django.core.handlers.asgi import ASGIRequest
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.http import HttpRequest, JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
@@ -48,6 +49,7 @@ COOKIE_PREFIX = "gk_p_"
 ANSWER_PATH = re.compile(r"/g/([A-Za-z0-9-]{1,32})/antwoord/")
 MAX_BODY = 8 * 1024  # an answer is about 150 bytes
 MAX_BEHAVIOUR_ID = 2**31
+MAX_BATCH = 64  # answers written in one transaction at most
 
 
 class Reply(NamedTuple):
@@ -62,8 +64,17 @@ def cookie_name(code: str) -> str:
 
 
 def answer_request(request, code: str) -> Reply:
-    """Everything after CSRF: cookie, rate limit, input, and the write. Shared by the lean
-    handler below and the Django view (which Django's middleware has already checked)."""
+    """Everything after CSRF: cookie, rate limit, input, and the write (the Django view)."""
+    checked = checked_answer(request, code)
+    if isinstance(checked, Reply):
+        return checked
+    return reply_for(services.save_answer_batch([checked])[0])
+
+
+def checked_answer(request, code: str) -> "Reply | services.AnswerWrite":
+    """The answer to write, or the reply that refuses it: cookie, rate limit and input checks,
+    shared by the lean handler below and the Django view (which Django's middleware has
+    already checked)."""
     token = request.COOKIES.get(cookie_name(code), "")
     if not token:
         return Reply(403, {"error": _("You are not part of this gesprek.")})
@@ -81,12 +92,18 @@ def answer_request(request, code: str) -> Reply:
         return Reply(400, {"error": _("This answer is not valid.")})
     # As a Django BooleanField reads a checkbox: absent, empty, "false" or "0" is unticked.
     discuss = request.POST.get("discuss", "").lower() not in ("", "false", "0")
-    try:
-        services.save_answer(code, token, int(behaviour), choice, discuss)
-    except services.MeetingError as problem:
+    return services.AnswerWrite(code, token, int(behaviour), choice, discuss)
+
+
+def reply_for(problem: Exception | None) -> Reply:
+    """The reply to a write that met `problem` (None: it was stored)."""
+    if problem is None:
+        return Reply(200, {"saved": True})
+    if isinstance(problem, services.MeetingError):
         status = 403 if isinstance(problem, services.NotAParticipant) else 409
         return Reply(status, {"error": str(problem)})
-    return Reply(200, {"saved": True})
+    logger.warning("Could not save an answer", exc_info=problem)
+    return Reply(503, {"error": _("Your answer was not saved. Please try again.")})
 
 
 # -- the lean ASGI handler ----------------------------------------------------------------------
@@ -132,54 +149,137 @@ async def endpoint(scope, receive, send, code: str) -> None:
             break
         if not message.get("more_body"):
             break
-    loop = asyncio.get_running_loop()
-    status, headers, content = await loop.run_in_executor(_pool(), handle, scope, body, code)
+    status, headers, content = await _batcher().handle((scope, body, code))
     await _send(send, status, content, headers)
 
 
-def handle(scope, body: bytes | None, code: str) -> tuple[int, list, bytes]:
-    """The synchronous part, in one of our threads: (status, headers, body) of the response.
+class _Batcher:
+    """Hands answers to the threads, in batches: the answers that arrive while every thread is
+    busy wait here and then go to the next free thread together, to be written in one
+    transaction (services.save_answer_batch). Under load that saves a thread hop and a
+    transaction per answer; when it is quiet, every answer goes on its own right away.
+    It belongs to one event loop and is only touched from it, so it needs no lock."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.free_threads = settings.GK_ANSWER_THREADS
+        self.waiting: list[tuple[tuple, asyncio.Future]] = []
+
+    async def handle(self, request: tuple) -> tuple[int, list, bytes]:
+        future = self.loop.create_future()
+        self.waiting.append((request, future))
+        self._start_batches()
+        return await future
+
+    def _start_batches(self) -> None:
+        while self.waiting and self.free_threads:
+            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            self.free_threads -= 1
+            running = self.loop.run_in_executor(
+                _pool(), handle_batch, [request for request, _future in batch]
+            )
+            running.add_done_callback(
+                functools.partial(self._finished, [future for _request, future in batch])
+            )
+
+    def _finished(self, futures: list[asyncio.Future], running: asyncio.Future) -> None:
+        self.free_threads += 1
+        error = running.exception()
+        for index, future in enumerate(futures):
+            if future.done():  # the request was cancelled
+                continue
+            if error is None:
+                future.set_result(running.result()[index])
+            else:
+                future.set_exception(error)
+        self._start_batches()
+
+
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _batcher() -> _Batcher:
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        batcher = _batchers[loop] = _Batcher(loop)
+    return batcher
+
+
+def handle_batch(requests: list[tuple]) -> list[tuple[int, list, bytes]]:
+    """The synchronous part, in one of our threads: the responses (status, headers, body) to
+    answer requests (scope, body, code), in order.
 
     Database connections are treated as at the start and end of a Django request: on SQLite
     the thread keeps its connection (CONN_MAX_AGE), on PostgreSQL it goes back to the pool; a
     connection that failed is replaced."""
     close_old_connections()
     try:
-        return _handle(scope, body, code)
+        return _handle_batch(requests)
     finally:
         close_old_connections()
 
 
-def _handle(scope, body: bytes | None, code: str) -> tuple[int, list, bytes]:
+class _Checked(NamedTuple):
+    request: ASGIRequest
+    language: str
+    write: "services.AnswerWrite | None"
+    response: tuple | None
+
+
+def _handle_batch(requests: list[tuple]) -> list[tuple[int, list, bytes]]:
+    checked = [_check(*request) for request in requests]
+    writes = [item.write for item in checked if item.write is not None]
+    problems = iter(services.save_answer_batch(writes) if writes else [])
+    responses = []
+    for item in checked:
+        if item.response is not None:
+            responses.append(item.response)
+            continue
+        with translation.override(item.language):
+            responses.append(_response(item.request, reply_for(next(problems))))
+    return responses
+
+
+def _check(scope, body: bytes | None, code: str) -> _Checked:
+    """Everything before the write: host, HTTPS, CSRF and the checks of checked_answer."""
     request = ASGIRequest(scope, io.BytesIO(body or b""))
     try:
         request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for every request
     except DisallowedHost:
-        return 400, _response_headers(False), b'{"error": "Bad Request"}'
+        return _Checked(
+            request, "", None, (400, _response_headers(False), b'{"error": "Bad Request"}')
+        )
     redirect = _security.process_request(request)  # SECURE_SSL_REDIRECT
     if redirect is not None:
-        return redirect.status_code, _encode_headers(redirect), b""
-    with translation.override(translation.get_language_from_request(request)):
-        reply = _checked_reply(request, body, code)
-    headers = _response_headers(request.is_secure())
-    if reply.headers:
-        headers = headers + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
-    return reply.status, headers, json.dumps(reply.data).encode()
+        return _Checked(request, "", None, (redirect.status_code, _encode_headers(redirect), b""))
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        checked = _checked_answer(request, body, code)
+        if isinstance(checked, Reply):
+            return _Checked(request, language, None, _response(request, checked))
+    return _Checked(request, language, checked, None)
 
 
-def _checked_reply(request, body: bytes | None, code: str) -> Reply:
+def _checked_answer(request, body: bytes | None, code: str) -> "Reply | services.AnswerWrite":
     if body is None:
         return Reply(400, {"error": _("This answer is too large.")})
     try:
         _csrf.process_request(request)
         if _csrf.process_view(request, answer_request, (), {}) is not None:
             return Reply(403, {"error": _("This page has expired. Reload it and try again.")})
-        return answer_request(request, code)
+        return checked_answer(request, code)
     except SuspiciousOperation:  # e.g. too many fields: Django answers 400 as well
         return Reply(400, {"error": _("This answer is not valid.")})
-    except DatabaseError:
-        logger.warning("Could not save an answer", exc_info=True)
-        return Reply(503, {"error": _("Your answer was not saved. Please try again.")})
+
+
+def _response(request, reply: Reply) -> tuple[int, list, bytes]:
+    headers = _response_headers(request.is_secure())
+    if reply.headers:
+        headers = headers + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+    return reply.status, headers, json.dumps(reply.data).encode()
 
 
 @functools.cache

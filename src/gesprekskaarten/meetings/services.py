@@ -10,10 +10,11 @@ import re
 import secrets
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gesprekskaarten.decks.models import Behaviour
 from gesprekskaarten.decks.services import latest_version
@@ -144,9 +145,9 @@ def behaviours_of(gesprek: Gesprek):
 
 def _check_open_for_answers(gesprek) -> None:
     if gesprek.step == Step.CLOSED:
-        raise MeetingError(_("This gesprek has ended. Answers can no longer be changed."))
+        raise MeetingError(_lazy("This gesprek has ended. Answers can no longer be changed."))
     if gesprek.step != Step.MARKING:
-        raise MeetingError(_("Marking is not open right now. Wait for your facilitator."))
+        raise MeetingError(_lazy("Marking is not open right now. Wait for your facilitator."))
 
 
 class NotAParticipant(MeetingError):
@@ -157,42 +158,26 @@ class NotAParticipant(MeetingError):
 # spends more CPU building these statements than the database spends running them
 # (docs/performance.md). Valid on SQLite (3.24+) and PostgreSQL.
 _PARTICIPANT = (
-    "SELECT p.id, g.id, g.join_code, g.audience, g.step FROM meetings_participant p "
+    "SELECT p.token_hash, p.id, g.id, g.join_code, g.audience, g.step FROM meetings_participant p "
     "JOIN meetings_gesprek g ON g.id = p.gesprek_id WHERE "
 )
-# PostgreSQL: lock this participant's row (one person's answers take turns, so the done-state
-# below is exact) and share-lock the gesprek row. Answers of a team run side by side; changing
-# the step (`set_step`, FOR UPDATE) waits until the answers in flight have committed, and
-# answers that come later see the new step. SQLite: BEGIN IMMEDIATE already makes every writer
-# wait for the one before.
-_PARTICIPANT_LOCKS = " FOR NO KEY UPDATE OF p FOR SHARE OF g"
+# PostgreSQL: lock these participants' rows (one person's answers take turns, so the done-state
+# below is exact) and share-lock their gesprek rows. Answers of a team run side by side;
+# changing the step (`set_step`, FOR UPDATE) waits until the answers in flight have committed,
+# and answers that come later see the new step. SQLite: BEGIN IMMEDIATE already makes every
+# writer wait for the one before. Rows are taken in id order, so two writers never wait for
+# each other the other way round.
+_PARTICIPANT_LOCKS = " ORDER BY p.id FOR NO KEY UPDATE OF p FOR SHARE OF g"
 CHOICES = frozenset(["", *Choice.values])  # "": not answered (yet), or cleared
-_OWN_ANSWERS = "SELECT behaviour_id, choice, discuss FROM meetings_answer WHERE participant_id = %s"
+_ANSWERS_OF = (
+    "SELECT participant_id, behaviour_id, choice, discuss FROM meetings_answer "
+    "WHERE participant_id IN (%s)"
+)
 _UPSERT_ANSWER = (
     "INSERT INTO meetings_answer (participant_id, behaviour_id, choice, discuss) "
     "VALUES (%s, %s, %s, %s) ON CONFLICT (participant_id, behaviour_id) "
     "DO UPDATE SET choice = excluded.choice, discuss = excluded.discuss"
 )
-
-
-def save_answers(participant: Participant, answers: dict[int, tuple[str, bool]]) -> int:
-    """Store answers {behaviour id: (choice, discuss)} in one transaction; returns how many."""
-    with transaction.atomic():
-        _store_answers(_locked_participant("p.id = %s", [participant.pk]), answers)
-    return len(answers)
-
-
-def save_answer(code: str, token: str, behaviour_id: int, choice: str, discuss: bool) -> None:
-    """Store one answer of the participant holding `token` in the gesprek with join code
-    `code` (the lean answer endpoint). Raises NotAParticipant or MeetingError."""
-    if not token or len(token) > 100:
-        raise NotAParticipant(_("You are not part of this gesprek."))
-    with transaction.atomic():
-        where = "p.token_hash = %s AND g.join_code = %s"
-        found = _locked_participant(where, [hash_token(token), normalise_code(code)])
-        if found is None:
-            raise NotAParticipant(_("You are not part of this gesprek."))
-        _store_answers(found, {behaviour_id: (choice, discuss)})
 
 
 class _Marker(NamedTuple):
@@ -210,46 +195,145 @@ class _Marker(NamedTuple):
         )
 
 
-def _locked_participant(where: str, params: list) -> _Marker | None:
-    """The participant, locked for this transaction (see _PARTICIPANT_LOCKS)."""
+class AnswerWrite(NamedTuple):
+    """One tap on a card: the answer of the participant holding `token` in the gesprek with
+    join code `code`."""
+
+    code: str
+    token: str
+    behaviour_id: int
+    choice: str
+    discuss: bool
+
+
+def save_answers(participant: Participant, answers: dict[int, tuple[str, bool]]) -> int:
+    """Store answers {behaviour id: (choice, discuss)} in one transaction; returns how many."""
+    with transaction.atomic():
+        marker = _locked_participants("p.id = %s", [participant.pk]).get(participant.token_hash)
+        _check_answers(marker, answers)
+        _write_answers([(marker, behaviour, *answer) for behaviour, answer in answers.items()])
+    return len(answers)
+
+
+def save_answer(code: str, token: str, behaviour_id: int, choice: str, discuss: bool) -> None:
+    """Store one answer (see save_answer_batch). Raises NotAParticipant, MeetingError or the
+    DatabaseError that stopped it."""
+    problem = save_answer_batch([AnswerWrite(code, token, behaviour_id, choice, discuss)])[0]
+    if problem is not None:
+        raise problem
+
+
+def save_answer_batch(writes: list[AnswerWrite]) -> list[Exception | None]:
+    """Store the answers of any participants of any gesprekken in one transaction, in order.
+
+    The lean answer endpoint writes the answers that arrive while its threads are busy
+    together: one transaction and four statements for the lot instead of for each. Returns,
+    for each write, None when it was stored, or the error it met: a NotAParticipant or
+    MeetingError (that write changes nothing; the others go on), or a DatabaseError. When the
+    database refuses a batch (say a deadlock), each write is tried again on its own, so one
+    write cannot cost the others theirs."""
+    try:
+        with transaction.atomic():
+            return _store_batch(writes)
+    except DatabaseError as error:
+        if len(writes) == 1:
+            return [error]
+    return [save_answer_batch([write])[0] for write in writes]
+
+
+def _store_batch(writes: list[AnswerWrite]) -> list[Exception | None]:
+    hashes = {
+        write.token: hash_token(write.token) for write in writes if 0 < len(write.token) <= 100
+    }
+    unique = sorted(set(hashes.values()))
+    found = (
+        _locked_participants(f"p.token_hash IN ({_placeholders(len(unique))})", unique)
+        if unique
+        else {}
+    )
+    problems: list[Exception | None] = []
+    accepted = []
+    for write in writes:
+        marker = found.get(hashes.get(write.token))
+        if marker is None or marker.join_code != normalise_code(write.code):
+            problems.append(NotAParticipant(_lazy("You are not part of this gesprek.")))
+            continue
+        try:
+            _check_answers(marker, {write.behaviour_id: (write.choice, write.discuss)})
+        except MeetingError as problem:
+            problems.append(problem)
+            continue
+        problems.append(None)
+        accepted.append((marker, write.behaviour_id, write.choice, write.discuss))
+    if accepted:
+        _write_answers(accepted)
+    return problems
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _locked_participants(where: str, params: list) -> dict[str, _Marker]:
+    """{token hash: participant} of the participants `where` finds, locked for this
+    transaction (see _PARTICIPANT_LOCKS)."""
     sql = _PARTICIPANT + where
     if connection.vendor == "postgresql":
         sql += _PARTICIPANT_LOCKS
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else _Marker(*row)
+        return {row[0]: _Marker(*row[1:]) for row in cursor}
 
 
-def _store_answers(marker: _Marker | None, answers: dict[int, tuple[str, bool]]) -> None:
-    """Check and write the answers; announce progress when the participant's done-state
-    changes (all behaviours answered, or no longer). Changes nothing on bad input."""
+def _check_answers(marker: _Marker | None, answers: dict[int, tuple[str, bool]]) -> None:
+    """Raise MeetingError unless these answers may be stored now."""
     if marker is None:
-        raise MeetingError(_("You are not part of this gesprek."))
+        raise MeetingError(_lazy("You are not part of this gesprek."))
     _check_open_for_answers(marker)
     allowed = _behaviour_ids(marker.gesprek_id, marker.join_code, marker.audience)
     if not set(answers) <= allowed:
-        raise MeetingError(_("This behaviour is not part of this gesprek."))
+        raise MeetingError(_lazy("This behaviour is not part of this gesprek."))
     if any(choice not in CHOICES for choice, _discuss in answers.values()):
-        raise MeetingError(_("This answer is not one of the options."))
-    participant_id = marker.participant_id
+        raise MeetingError(_lazy("This answer is not one of the options."))
+
+
+def _write_answers(answers: list[tuple[_Marker, int, str, bool]]) -> None:
+    """Write the answers (participant, behaviour, choice, discuss) that change something, in
+    order; then announce progress for each participant whose done-state changed (all
+    behaviours answered, or no longer)."""
+    if not answers:
+        return
+    participants = {marker.participant_id: marker for marker, *_answer in answers}
+    stored = {participant_id: {} for participant_id in participants}
     with connection.cursor() as cursor:
-        cursor.execute(_OWN_ANSWERS, [participant_id])
-        stored = {behaviour: (choice, bool(discuss)) for behaviour, choice, discuss in cursor}
+        cursor.execute(_ANSWERS_OF % _placeholders(len(participants)), list(participants))
+        for participant_id, behaviour, choice, discuss in cursor:
+            stored[participant_id][behaviour] = (choice, bool(discuss))
+        latest = {participant_id: dict(own) for participant_id, own in stored.items()}
+        for marker, behaviour, choice, discuss in answers:
+            latest[marker.participant_id][behaviour] = (choice, bool(discuss))
         changed = [
-            (participant_id, behaviour, choice, bool(discuss))
-            for behaviour, (choice, discuss) in answers.items()
-            if stored.get(behaviour) != (choice, bool(discuss))
+            (participant_id, behaviour, *answer)
+            for participant_id, own in latest.items()
+            for behaviour, answer in own.items()
+            if stored[participant_id].get(behaviour) != answer
         ]
         if not changed:
-            return  # the same answer again: nothing to write, nothing to announce
+            return  # the same answers again: nothing to write, nothing to announce
         cursor.executemany(_UPSERT_ANSWER, changed)
-    answered_before = sum(1 for choice, _discuss in stored.values() if choice)
-    stored.update({behaviour: (choice, discuss) for _p, behaviour, choice, discuss in changed})
-    answered = sum(1 for choice, _discuss in stored.values() if choice)
-    total = len(allowed)
-    if (answered_before >= total) != (answered >= total):
+    finished_or_not = []
+    for participant_id, marker in participants.items():
+        total = len(_behaviour_ids(marker.gesprek_id, marker.join_code, marker.audience))
+        before, after = _answered(stored[participant_id]), _answered(latest[participant_id])
+        if (before >= total) != (after >= total):
+            finished_or_not.append(marker)
+    # In gesprek order, so two writers never take two channels' locks the other way round.
+    for marker in sorted(finished_or_not, key=lambda marker: marker.gesprek_id):
         events.progress_changed(marker.gesprek())
+
+
+def _answered(answers: dict[int, tuple[str, bool]]) -> int:
+    return sum(1 for choice, _discuss in answers.values() if choice)
 
 
 def _is_done(participant: Participant, total: int) -> bool:
