@@ -46,7 +46,8 @@ perf = time.perf_counter
 
 class Http:
     """One keep-alive HTTP/1.1 connection, like a browser's. A connection idle for longer than
-    `idle_limit` (uvicorn closes them after 5 s) is replaced before the next request."""
+    `idle_limit` (a second less than the server keeps it: uvicorn's default is 5 s, `serve`'s
+    75 s) is replaced before the next request."""
 
     def __init__(self, host: str, port: int, idle_limit: float = 4.0):
         self.host, self.port, self.idle_limit = host, port, idle_limit
@@ -404,12 +405,12 @@ async def run_reference(job) -> dict:
             raise RuntimeError(f"publish answered {status}")
 
     await publish(0)  # warm the trigger path before memory is measured
-    rss_before = benchlib.rss_kb(job["rss_pid"])
+    rss_before = sum(map(benchlib.rss_kb, job["rss_pids"]))
     streams = await open_streams(job, job["clients"], lambda: Stream(tally, request, websocket))
     gc.freeze()
     result = {"connected": len(streams), "rss_before_kb": rss_before}
     result["fanout"] = await fanout(job, tally, streams, publish, 0)
-    result["rss_after_kb"] = benchlib.rss_kb(job["rss_pid"])
+    result["rss_after_kb"] = sum(map(benchlib.rss_kb, job["rss_pids"]))
     for stream in streams:
         stream.transport.close()
     publisher.close()
@@ -427,7 +428,7 @@ class Participant:
         self.path = f"/g/{code}/antwoord/"
         self.gesprek = gesprek  # its number in this run
         self.done = False
-        self.http = Http(job["host"], job["port"])
+        self.http = Http(job["host"], job["port"], job["keep_alive"] - 1)
         self.broken = False
 
 
@@ -714,7 +715,7 @@ async def run_gesprek(job) -> dict:
     for code in codes[1:]:
         urls.append(await asyncio.to_thread(page_stream_urls, code))
     await asyncio.to_thread(benchlib.wait_idle, job["cpu_pids"], 10)
-    rss_before = benchlib.rss_kb(job["rss_pid"])
+    rss_before = sum(map(benchlib.rss_kb, job["rss_pids"]))
 
     def participant_stream(number):
         request = request_bytes(job, urls[number][0], websocket=False)
@@ -746,7 +747,7 @@ async def run_gesprek(job) -> dict:
     else:
         result["fanout"] = None
         await asyncio.sleep(2)  # let the streams settle before memory is read
-    result["rss_after_kb"] = benchlib.rss_kb(job["rss_pid"])
+    result["rss_after_kb"] = sum(map(benchlib.rss_kb, job["rss_pids"]))
 
     # 3. Answer -> visible: the answering participants post while everyone is connected.
     start_seqs = await asyncio.to_thread(last_seqs, codes)
@@ -786,8 +787,9 @@ async def run_gesprek(job) -> dict:
     # from a known state (not done), set in the database.
     await asyncio.to_thread(benchlib.wait_idle, job["cpu_pids"], 120)
     await asyncio.to_thread(reset_answers, codes, behaviours[-1])
-    for person in people:
-        person.http.close()
+    for person in people:  # their connections stay open, as a browser's do
+        if person.broken:
+            person.http.close()
         person.done = person.broken = False
     write = await answering(job, people, behaviours, job["write_duration"])
     write.pop("toggles")

@@ -60,6 +60,13 @@ def parse_args(argv=None):
         help="(c) clients per gesprek: many gesprekken of this size, each with a facilitator "
         "(no fan-out phase); 0: all clients in one gesprek",
     )
+    add(
+        "--workers",
+        type=int,
+        default=1,
+        help="(c) app processes (`serve --workers`); with 2 or more the CPU and memory of all of "
+        "them count",
+    )
     add("--payload", type=int, default=40, help="padding bytes in each fan-out event")
     add(
         "--database",
@@ -220,7 +227,7 @@ class Run:
                 name = f"gk_bench_{clients}"
                 env["DATABASE_URL"] = self.postgres.create(name, "gk_bench_template")
             command = [PYTHON, "-m", "gesprekskaarten", "serve", "--port", str(port),
-                       "--log-level", "warning"]  # fmt: skip
+                       "--log-level", "warning", "--workers", str(self.args.workers)]  # fmt: skip
         log = self.dir / f"{kind}-{clients}.log"
         process = subprocess.Popen(
             command, env=env, cwd=benchlib.ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
@@ -240,16 +247,20 @@ class Run:
             "event_timeout": max(5.0, args.duration),
             "max_events": 1_000_000,
             "cpu_pids": [process.pid],
-            "rss_pid": process.pid,
+            "rss_pids": [process.pid],
             "payload_pad": args.payload,
             "connect_concurrency": 200,
             "connect_limit": 120,
+            "keep_alive": 5.0,  # uvicorn's default
         }
         if kind == "c":
             answering = max(1, round(clients * args.answering_share))
+            workers = app_processes(process, args.workers)
             job.update(
                 self.credentials,
-                cpu_pids=[process.pid, self.redis.pid],
+                cpu_pids=[*{process.pid, *workers}, self.redis.pid],
+                rss_pids=workers,
+                keep_alive=75.0,  # `serve`'s default
                 db_pids=[self.postgres.pid] if self.postgres else [],
                 answering=answering,
                 answer_interval=args.answer_interval,
@@ -279,6 +290,22 @@ class Run:
         steps = ", ".join(f"{name} {at:g} s" for name, at in result.get("steps", {}).items())
         print(f"    done in {result['wall']:.1f} s {steps}", file=sys.stderr, flush=True)
         return result
+
+
+def app_processes(process: subprocess.Popen, workers: int) -> list[int]:
+    """The processes that serve requests: the server itself, or with --workers its children
+    (uvicorn's parent only watches them)."""
+    if workers <= 1:
+        return [process.pid]
+    import psutil
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = psutil.Process(process.pid).children()
+        if len(children) >= workers:
+            return [child.pid for child in children]
+        time.sleep(0.2)
+    raise RuntimeError(f"{workers} app processes did not start")
 
 
 # -- figures ----------------------------------------------------------------------------------

@@ -268,6 +268,9 @@ def cmd_serve(args) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        # A phone answers every few seconds: with uvicorn's 5 s each answer would often cost
+        # a new TCP connection, which costs the server more CPU than the answer itself.
+        timeout_keep_alive=args.keep_alive,
         log_level=args.log_level,
         server_header=False,
     )
@@ -441,6 +444,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("GK_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("GK_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1, help="number of processes")
+    serve.add_argument(
+        "--keep-alive",
+        type=float,
+        default=float(os.environ.get("GK_KEEP_ALIVE", "75")),
+        help="seconds an idle HTTP connection stays open (default 75, as nginx's)",
+    )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
         "--no-checks",

@@ -462,3 +462,37 @@ def test_other_paths_go_to_django_and_lifespan_is_answered():
         ]
 
     run(test)
+
+
+def test_heartbeats_go_out_a_chunk_at_a_time_with_the_newest_id(live_settings, monkeypatch):
+    """With thousands of streams the heartbeat must not hold up everything else: it pauses
+    after every BEAT_CHUNK streams. A stream beaten after an event went out gets its id."""
+    live_settings.GK_LIVE_HEARTBEAT = 0.3
+    monkeypatch.setattr(hub_module, "BEAT_CHUNK", 2)
+    monkeypatch.setattr(hub_module, "BEAT_PAUSE", 1.0)
+
+    async def test():
+        channel = new_channel()
+        clients = [Client(url(channel, "facilitator")) for _ in range(4)]
+        for client in clients:
+            await client.until(lambda c=client: c.parser.last_id == 0)
+
+        def beaten():
+            return [client for client in clients if any(b": hb" in b for b in client.bodies)]
+
+        while not beaten():
+            await asyncio.sleep(0.01)
+        first = beaten()
+        assert len(first) == 2  # the first chunk; then a pause
+        await publish(channel)
+        for client in clients:
+            await client.events_count(1)
+        while len(beaten()) < 4:
+            await asyncio.sleep(0.01)
+        second = [client for client in clients if client not in first]
+        assert all(b"id: 1\n: hb\n\n" in client.bodies for client in second)
+        assert not any(b"id: 1\n: hb\n\n" in client.bodies for client in first)
+        for client in clients:
+            await client.close()
+
+    run(test)

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import close_old_connections
 
-from . import conf, sse
+from . import collector, conf, sse
 from .broker import Broker, get_broker
 from .models import Channel, Event
 from .services import last_seq
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 FETCH_BATCH = 200  # events loaded per query while following
 POLL_BATCH = 500  # channels per last_seq query in the heartbeat poll
+BEAT_CHUNK = 250  # streams given their heartbeat before a pause
+BEAT_PAUSE = 0.01  # seconds
 SHUTDOWN_GRACE = 2.0  # seconds a stopping server gives streams to end before aborting them
 
 SLOW = "slow"
@@ -137,6 +139,7 @@ class Hub:
         self._resync_task: asyncio.Task | None = None
         self.listener = broker.listen(self.on_announce, self.resync)
         self._heartbeat_task = self._spawn(self._heartbeat_forever())
+        self._spawn(collector.keep_pauses_short())
 
     # -- database ------------------------------------------------------------------------
 
@@ -252,24 +255,33 @@ class Hub:
     async def _heartbeat_forever(self) -> None:
         while not self.closing:
             await asyncio.sleep(self.heartbeat)
-            self._beat()
+            await self._beat()
             try:
                 await self._poll(None)
             except Exception:
                 logger.warning("Live heartbeat poll failed", exc_info=True)
 
-    def _beat(self) -> None:
+    async def _beat(self) -> None:
         """A heartbeat comment to every stream. It carries the id of the newest event of the
         channel, so clients that skip events meant for other audiences keep a current
-        Last-Event-ID (no event is dispatched: the data is empty)."""
+        Last-Event-ID (no event is dispatched: the data is empty).
+
+        BEAT_CHUNK streams at a time, with a short pause in between: 10,000 streams written
+        to at once would hold up every answer and event for the better part of a second."""
         limit = self.queue_size
-        for state in self.channels.values():
+        pushed = 0
+        for state in list(self.channels.values()):
             if not state.is_ready():
                 continue
-            delivered = state.delivered
-            beat = sse.encode_heartbeat(delivered)
-            for subscriber in state.subscribers():
+            delivered, beat = -1, b""
+            for subscriber in list(state.subscribers()):
+                if delivered != state.delivered:  # (again) after a pause: events went out
+                    delivered = state.delivered
+                    beat = sse.encode_heartbeat(delivered)
                 subscriber.push(beat if subscriber.floor <= delivered else sse.HEARTBEAT, limit)
+                pushed += 1
+                if pushed % BEAT_CHUNK == 0:
+                    await asyncio.sleep(BEAT_PAUSE)
 
     async def _poll(self, names: set[str] | None) -> None:
         """Compare last_seq in the database with what was delivered; fetch what is missing."""
