@@ -1,10 +1,11 @@
-"""The live-path benchmark runs end to end with tiny numbers (`--smoke`), so it cannot rot.
+"""The benchmarks run end to end with tiny numbers (`--smoke`), so they cannot rot.
 
-This checks that it finishes and prints every figure, not what the figures are: timings on a
-shared test machine mean nothing. The real runs are recorded in docs/performance.md.
+These check that each one finishes and prints every figure, not what the figures are: timings
+on a shared test machine mean nothing. The real runs are recorded in docs/performance.md.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "live_path.py"
+
+
+def smoke_run(script: str, timeout: float) -> str:
+    """Run bench/<script> --smoke on its own SQLite database; returns what it printed."""
+    env = {**os.environ}
+    env.pop("DATABASE_URL", None)  # each benchmark makes its own SQLite databases
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def test_live_path_benchmark_smoke_run_prints_every_figure():
@@ -20,18 +37,7 @@ def test_live_path_benchmark_smoke_run_prints_every_figure():
         pytest.skip(
             "redis-server is missing (Debian package redis-server); run 'make test' as root."
         )
-    env = {**os.environ}
-    env.pop("DATABASE_URL", None)  # the benchmark makes its own SQLite databases
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--smoke"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
+    out = smoke_run("live_path.py", timeout=180)
     for label in (
         "CPU µs/delivery",
         "delivered/s",
@@ -47,3 +53,17 @@ def test_live_path_benchmark_smoke_run_prints_every_figure():
     assert "figures: complete" in out, out
     table = [line for line in out.splitlines() if line.startswith("| ")]
     assert not [line for line in table if "n/a" in line], out
+
+
+def test_report_benchmark_smoke_run_prints_every_figure():
+    out = smoke_run("report.py", timeout=300)
+    for label in (
+        "7 cards, 12 participants, 30 notes, 5 rode draden, 1 vote, 6 agreements",
+        "baseline: trivial one-page PDF",
+        "summary (database, k rule)",
+        "team history pdf",
+    ):
+        assert label in out, f"{label!r} missing from:\n{out}"
+    for extension in ("pdf", "html", "md", "csv", "json"):
+        assert re.search(rf"report as {extension} +\d+ KB +\d+\.\d ms", out), out
+    assert len(re.findall(r"(within|OVER) 0\.5 s\)", out)) == 2 + 5 + 1, out

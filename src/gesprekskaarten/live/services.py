@@ -62,6 +62,14 @@ def publish(channel: str, type: str, payloads: dict[str, str]) -> Event:
     return event
 
 
+def lock_channel(channel: str) -> None:
+    """Take the channel's counter row until the transaction ends, as `publish` does, so that
+    what the caller reads next is read after every earlier event's transaction committed.
+    Only PostgreSQL needs it: SQLite lets one writer at a time in."""
+    if connection.vendor == "postgresql":
+        list(Channel.objects.select_for_update().filter(name=channel).values_list("pk"))
+
+
 def last_seq(channel: str) -> int:
     """The seq of the newest event on `channel` (0 when it has none)."""
     return Channel.objects.filter(name=channel).values_list("last_seq", flat=True).first() or 0

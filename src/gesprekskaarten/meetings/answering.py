@@ -3,9 +3,10 @@
 It is the busiest URL of a gesprek, so under ASGI `asgi.py` routes it to the small handler
 below, ahead of Django (as it does with the live stream). Through Django's full stack every
 request costs a new thread, a new database connection and a thread hop for each synchronous
-middleware; here it costs one hop to a thread that keeps its database connection (SQLite) or
-takes one from the pool (PostgreSQL), and only the checks this URL needs, done with Django's
-own code:
+middleware; here it costs part of one hop to a thread that keeps its database connection
+(SQLite) or takes one from the pool (PostgreSQL): answers that arrive while the threads are
+busy are written together, in one transaction (`_Batcher`). Only the checks this URL needs are
+made, with Django's own code:
 
 - the host must be in ALLOWED_HOSTS and HTTPS is enforced as SecurityMiddleware does;
 - CSRF: CsrfViewMiddleware's own `process_request`/`process_view` (origin, referer over HTTPS,
@@ -14,8 +15,8 @@ own code:
   `answer_request`, which the Django view (tests, WSGI) shares;
 - the response gets SecurityMiddleware's and XFrameOptionsMiddleware's headers.
 
-The write itself is `services.save_answer`: one transaction with its live event, committed
-before the response says {"saved": true}. See docs/live.md.
+The write itself is `services.save_answer_batch`: one transaction with the live events,
+committed before each response says {"saved": true}. See docs/live.md.
 """
 
 import asyncio

@@ -3,10 +3,7 @@ each page carries its own texts, so one payload per audience serves every langua
 
 import json
 
-from django.db import connection
-
 from gesprekskaarten.live import services as live
-from gesprekskaarten.live.models import Channel
 
 from . import services
 
@@ -49,8 +46,7 @@ def _counted_progress(gesprek) -> tuple[int, int]:
     count then runs after the writer before us committed, and the numbers only grow in seq
     order. SQLite lets one writer at a time in, so there is nothing to wait for.
     """
-    if connection.vendor == "postgresql":
-        list(Channel.objects.select_for_update().filter(name=gesprek.channel).values_list("pk"))
+    live.lock_channel(gesprek.channel)
     return services.progress(gesprek)
 
 
