@@ -14,7 +14,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from gesprekskaarten.decks.models import Behaviour
 from gesprekskaarten.decks.services import latest_version
@@ -145,9 +145,13 @@ def behaviours_of(gesprek: Gesprek):
 
 def _check_open_for_answers(gesprek) -> None:
     if gesprek.step == Step.CLOSED:
-        raise MeetingError(_lazy("This gesprek has ended. Answers can no longer be changed."))
+        raise MeetingError(
+            gettext_lazy("This gesprek has ended. Answers can no longer be changed.")
+        )
     if gesprek.step != Step.MARKING:
-        raise MeetingError(_lazy("Marking is not open right now. Wait for your facilitator."))
+        raise MeetingError(
+            gettext_lazy("Marking is not open right now. Wait for your facilitator.")
+        )
 
 
 class NotAParticipant(MeetingError):
@@ -256,7 +260,7 @@ def _store_batch(writes: list[AnswerWrite]) -> list[Exception | None]:
     for write in writes:
         marker = found.get(hashes.get(write.token))
         if marker is None or marker.join_code != normalise_code(write.code):
-            problems.append(NotAParticipant(_lazy("You are not part of this gesprek.")))
+            problems.append(NotAParticipant(gettext_lazy("You are not part of this gesprek.")))
             continue
         try:
             _check_answers(marker, {write.behaviour_id: (write.choice, write.discuss)})
@@ -288,13 +292,13 @@ def _locked_participants(where: str, params: list) -> dict[str, _Marker]:
 def _check_answers(marker: _Marker | None, answers: dict[int, tuple[str, bool]]) -> None:
     """Raise MeetingError unless these answers may be stored now."""
     if marker is None:
-        raise MeetingError(_lazy("You are not part of this gesprek."))
+        raise MeetingError(gettext_lazy("You are not part of this gesprek."))
     _check_open_for_answers(marker)
     allowed = _behaviour_ids(marker.gesprek_id, marker.join_code, marker.audience)
     if not set(answers) <= allowed:
-        raise MeetingError(_lazy("This behaviour is not part of this gesprek."))
+        raise MeetingError(gettext_lazy("This behaviour is not part of this gesprek."))
     if any(choice not in CHOICES for choice, _discuss in answers.values()):
-        raise MeetingError(_lazy("This answer is not one of the options."))
+        raise MeetingError(gettext_lazy("This answer is not one of the options."))
 
 
 def _write_answers(answers: list[tuple[_Marker, int, str, bool]]) -> None:
