@@ -6,6 +6,8 @@ import weakref
 
 from gesprekskaarten.live import collector
 
+from .conftest import run_async
+
 
 class Node:
     pass
@@ -39,5 +41,5 @@ def test_survivors_are_frozen_and_now_and_then_everything_is_collected():
         await asyncio.gather(watcher, return_exceptions=True)
 
     gc.unfreeze()
-    asyncio.run(main())
+    run_async(main())  # not asyncio.run: a browser test's loop may run in this thread
     assert gc.get_freeze_count() == 0  # nothing stays frozen when the hub stops
