@@ -67,6 +67,12 @@ def parse_args(argv=None):
         help="(c) app processes (`serve --workers`); with 2 or more the CPU and memory of all of "
         "them count",
     )
+    add(
+        "--pin",
+        action="store_true",
+        help="run each server on the last CPU and the load generator on the others, so that "
+        "the 10,000 simulated phones do not take CPU time from the server they measure",
+    )
     add("--payload", type=int, default=40, help="padding bytes in each fan-out event")
     add(
         "--database",
@@ -230,10 +236,21 @@ class Run:
                        "--log-level", "warning", "--workers", str(self.args.workers)]  # fmt: skip
         log = self.dir / f"{kind}-{clients}.log"
         process = subprocess.Popen(
-            command, env=env, cwd=benchlib.ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
-        )
+            command, env=env, cwd=benchlib.ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            preexec_fn=self.pin_server if self.args.pin else None,
+        )  # fmt: skip
         benchlib.wait_for_port(port, process, 60, log)
         return process, port, env, log
+
+    @staticmethod
+    def pin_server():
+        """--pin: the server (and its threads and processes) on the last CPU."""
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+
+    @staticmethod
+    def pin_load_generator():
+        cpus = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, cpus - {max(cpus)} or cpus)
 
     def measure(self, kind: str, clients: int) -> dict:
         args = self.args
@@ -277,6 +294,7 @@ class Run:
                 [PYTHON, str(benchlib.BENCH_DIR / "live_loadgen.py"), json.dumps(job)],
                 env=env, cwd=benchlib.ROOT, capture_output=True, text=True,
                 timeout=900 + 10 * args.duration,
+                preexec_fn=self.pin_load_generator if args.pin else None,
             )  # fmt: skip
         finally:
             benchlib.stop(process)

@@ -15,13 +15,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def smoke_run(script: str, timeout: float) -> str:
+def smoke_run(script: str, *options: str, timeout: float) -> str:
     """Run bench/<script> --smoke on its own SQLite database; returns what it printed."""
     env = {**os.environ}
     env.pop("DATABASE_URL", None)  # each benchmark makes its own SQLite databases
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--smoke"],
+        [sys.executable, str(ROOT / "bench" / script), "--smoke", *options],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -37,7 +37,7 @@ def test_live_path_benchmark_smoke_run_prints_every_figure():
         pytest.skip(
             "redis-server is missing (Debian package redis-server); run 'make test' as root."
         )
-    out = smoke_run("live_path.py", timeout=180)
+    out = smoke_run("live_path.py", "--pin", timeout=180)  # --pin: the CPU affinity code too
     for label in (
         "CPU µs/delivery",
         "delivered/s",
