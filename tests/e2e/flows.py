@@ -192,8 +192,10 @@ def in_days(n) -> str:
 
 
 def step(page, button):
-    """Press one of the facilitator's buttons that move the gesprek on."""
-    page.get_by_role("button", name=button).click()
+    """Press one of the facilitator's buttons that move the gesprek on: a form, so wait until
+    its answer has loaded (a test that moves on sooner can race the redirect)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def post_note(page, note):
