@@ -418,6 +418,15 @@ def test_nothing_individual_leaves_the_endpoint():
 _sqlite_turns = threading.Lock()
 
 
+def save_one(code, token, behaviour, choice, discuss):
+    """One answer as a batch of one; raises what it met (MeetingError, DatabaseError)."""
+    problem = services.save_answer_batch(
+        [services.AnswerWrite(code, token, behaviour, choice, discuss)]
+    )[0]
+    if problem is not None:
+        raise problem
+
+
 def write(function, *args):
     """One write from a test thread, which then hands its connection back (the test
     database's PostgreSQL pool is small). On PostgreSQL writers really run side by side.
@@ -463,7 +472,7 @@ def test_people_finishing_at_the_same_moment_are_all_counted():
     before = len(progress_events(gesprek))
 
     def finish(index):
-        write(services.save_answer, gesprek.join_code, people[index][1], ids[-1], "missing", False)
+        write(save_one, gesprek.join_code, people[index][1], ids[-1], "missing", False)
 
     in_threads(len(people), finish)
     done = [event["done"] for event in progress_events(gesprek)[before:]]
@@ -486,7 +495,7 @@ def test_no_answer_is_accepted_after_marking_closed():
             behaviour = ids[(index + number) % len(ids)]
             choice = ["recognised", "missing", "unsure"][number % 3]
             try:
-                write(services.save_answer, gesprek.join_code, token, behaviour, choice, False)
+                write(save_one, gesprek.join_code, token, behaviour, choice, False)
             except services.MeetingError:
                 return  # marking closed: this answer was refused
             acknowledged[index][behaviour] = choice

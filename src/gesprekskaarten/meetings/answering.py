@@ -12,7 +12,7 @@ made, with Django's own code:
 - CSRF: CsrfViewMiddleware's own `process_request`/`process_view` (origin, referer over HTTPS,
   the masked token against the cookie), so it accepts and refuses exactly what Django does;
 - the participant cookie, the per-participant rate limit and the input checks of
-  `answer_request`, which the Django view (tests, WSGI) shares;
+  `checked_answer`, which the Django view (tests, WSGI) shares;
 - the response gets SecurityMiddleware's and XFrameOptionsMiddleware's headers.
 
 The write itself is `services.save_answer_batch`: one transaction with the live events,
@@ -258,13 +258,13 @@ def _check(scope, body: bytes | None, code: str) -> _Checked:
         return _Checked(request, "", None, (redirect.status_code, _encode_headers(redirect), b""))
     language = translation.get_language_from_request(request)
     with translation.override(language):
-        checked = _checked_answer(request, body, code)
+        checked = _csrf_checked_answer(request, body, code)
         if isinstance(checked, Reply):
             return _Checked(request, language, None, _response(request, checked))
     return _Checked(request, language, checked, None)
 
 
-def _checked_answer(request, body: bytes | None, code: str) -> "Reply | services.AnswerWrite":
+def _csrf_checked_answer(request, body: bytes | None, code: str) -> "Reply | services.AnswerWrite":
     if body is None:
         return Reply(400, {"error": _("This answer is too large.")})
     try:

@@ -219,14 +219,6 @@ def save_answers(participant: Participant, answers: dict[int, tuple[str, bool]])
     return len(answers)
 
 
-def save_answer(code: str, token: str, behaviour_id: int, choice: str, discuss: bool) -> None:
-    """Store one answer (see save_answer_batch). Raises NotAParticipant, MeetingError or the
-    DatabaseError that stopped it."""
-    problem = save_answer_batch([AnswerWrite(code, token, behaviour_id, choice, discuss)])[0]
-    if problem is not None:
-        raise problem
-
-
 def save_answer_batch(writes: list[AnswerWrite]) -> list[Exception | None]:
     """Store the answers of any participants of any gesprekken in one transaction, in order.
 
