@@ -197,10 +197,11 @@ def profile(browser: Browser, answers: int, top: int) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     for scope, body, _token in requests:
-        answering.handle(scope, body, browser.code)
+        answering.handle_batch([(scope, body, browser.code)])
     profiler.disable()
     stats = pstats.Stats(profiler)
-    print(f"\nProfile of answering.handle, {answers} answers in this thread (no ASGI, no hop):")
+    print(f"\nProfile of answering.handle_batch, {answers} batches of one answer in this thread"
+          " (no ASGI, no hop):")  # fmt: skip
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
 

@@ -88,6 +88,15 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+# PostgreSQL: the parameters travel apart from the SQL, and a statement a connection runs
+# often is prepared once, so the server does not parse and plan it again. That halves the
+# database's CPU per answer (docs/performance.md). Set GK_DB_PREPARED_STATEMENTS=false behind
+# a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+POSTGRES_STATEMENT_OPTIONS = (
+    {"server_side_binding": True, "prepare_threshold": 5}
+    if env_bool("GK_DB_PREPARED_STATEMENTS", True)
+    else {}
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Long-lived threads (the live hub's reads, the answer endpoint's writes) keep their
     # connection: opening one costs about a millisecond. Django's requests run in a thread of
@@ -99,7 +108,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["OPTIONS"] = {"pool": True}
+    DATABASES["default"]["OPTIONS"] = {"pool": True, **POSTGRES_STATEMENT_OPTIONS}
 # Threads per process that write answers for the lean answer endpoint (meetings/answering.py).
 # SQLite lets one writer in at a time: one thread, which keeps its connection. On PostgreSQL
 # answers are written side by side, with connections from the pool.

@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, SECRET_KEY, env_bool
+from .base import CACHES, DATABASES, POSTGRES_STATEMENT_OPTIONS, SECRET_KEY, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY is not set. Set the SECRET_KEY environment variable.")
@@ -34,6 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
     DATABASES["default"]["OPTIONS"] = {
         # Options given in DATABASE_URL (?sslmode=require, ...) are kept.
+        **POSTGRES_STATEMENT_OPTIONS,
         **dj_database_url.parse(os.environ["DATABASE_URL"]).get("OPTIONS", {}),
         "connect_timeout": int(os.environ.get("GK_DB_CONNECT_TIMEOUT", "5")),
         "pool": {
