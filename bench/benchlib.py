@@ -109,6 +109,13 @@ def wait_idle(pids, limit: float = 60.0, quiet: float = 0.05, interval: float = 
     return time.monotonic() - started
 
 
+def idle_cpu(pids, seconds: float = 3.0) -> float:
+    """CPU seconds per second the processes use while nothing is asked of them."""
+    before = total_cpu(pids)
+    time.sleep(seconds)
+    return (total_cpu(pids) - before) / seconds
+
+
 def stop(process: subprocess.Popen | None, timeout: float = 15) -> None:
     """SIGTERM, then SIGKILL: only the process we started, by its id."""
     if process is None or process.poll() is not None:

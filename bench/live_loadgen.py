@@ -791,8 +791,12 @@ async def run_gesprek(job) -> dict:
         if person.broken:
             person.http.close()
         person.done = person.broken = False
+    # What the server (and Redis, and PostgreSQL) use when nothing is asked of them, so that
+    # the report can tell the cost of each answer from costs that do not depend on the rate.
+    idle = await asyncio.to_thread(benchlib.idle_cpu, job["cpu_pids"] + job.get("db_pids", []))
     write = await answering(job, people, behaviours, job["write_duration"])
     write.pop("toggles")
+    write["idle_cpu_per_s"] = idle
     result["write"] = write
     step("write phase")
     return result

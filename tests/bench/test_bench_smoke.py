@@ -51,6 +51,9 @@ def test_live_path_benchmark_smoke_run_prints_every_figure():
     for path in ("a bare SSE", "b Channels", "c Gesprekskaarten"):
         assert f"| {path} |" in out, out
     assert "figures: complete" in out, out
+    assert re.search(
+        r"Idle \(.*\): \d+\.\d ms CPU/s at \d+\. Write CPU per answer without it: -?\d", out
+    ), out
     table = [line for line in out.splitlines() if line.startswith("| ")]
     assert not [line for line in table if "n/a" in line], out
 
