@@ -14,6 +14,7 @@ import threading
 from contextlib import nullcontext
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
 from django.core.asgi import get_asgi_application
 from django.db import OperationalError, connections
@@ -351,16 +352,27 @@ def test_messages_follow_the_language_cookie():
     assert body["error"] == dutch
 
 
-def test_a_database_failure_is_a_retryable_error(monkeypatch):
+def test_a_database_failure_is_a_retryable_error_logged_without_the_row(monkeypatch, caplog):
     gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
     phone = Phone(gesprek)
+    # As Django raises it: its own class, from the driver's error, whose message quotes the row.
+    row = "Key (participant_id, behaviour_id, choice)=(12, 34, missing)"
 
     def broken(*args):
-        raise OperationalError("the database went away")
+        try:
+            raise psycopg.errors.DeadlockDetected(f"deadlock detected DETAIL: {row}")
+        except psycopg.Error as driver_error:
+            raise OperationalError(f"deadlock detected DETAIL: {row}") from driver_error
 
     monkeypatch.setattr(services, "_store_batch", broken)
     status, _, data = phone.post({"behaviour": behaviour_ids(gesprek)[0], "choice": "missing"})
     assert (status, data) == (503, {"error": "Your answer was not saved. Please try again."})
+    logged = [record for record in caplog.records if record.name.endswith("answering")]
+    assert [record.getMessage() for record in logged] == [
+        "Could not save an answer: OperationalError (40P01)"
+    ]
+    assert not any(record.exc_info for record in logged)
+    assert row not in caplog.text and "34" not in caplog.text
 
 
 # -- live events -------------------------------------------------------------------------------

@@ -103,8 +103,16 @@ def reply_for(problem: Exception | None) -> Reply:
     if isinstance(problem, services.MeetingError):
         status = 403 if isinstance(problem, services.NotAParticipant) else 409
         return Reply(status, {"error": str(problem)})
-    logger.warning("Could not save an answer", exc_info=problem)
+    logger.warning("Could not save an answer: %s", failure_kind(problem))
     return Reply(503, {"error": _("Your answer was not saved. Please try again.")})
+
+
+def failure_kind(problem: Exception) -> str:
+    """The kind of a database failure without its message: a database's message can quote the
+    row it refused (a participant and a behaviour, even a choice), and logs must not."""
+    cause = problem.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+    return type(problem).__name__ + (f" ({code})" if code else "")
 
 
 # -- the lean ASGI handler ----------------------------------------------------------------------
