@@ -1,9 +1,6 @@
-"""Many threads publishing at once; used in-process (PostgreSQL) and in a subprocess on a
-SQLite file (the SQLite test database lives in memory, where concurrent writers fail with
-"table is locked", which a real SQLite file in WAL mode does not do)."""
+"""Many threads publishing at once, on the test database (PostgreSQL, or a SQLite file in WAL
+mode as in production)."""
 
-import json
-import sys
 import threading
 
 from django.db import connections, transaction
@@ -45,11 +42,3 @@ def hammer(channels: list[str], threads: int, per_thread: int) -> dict:
     }
     last = {channel: services.last_seq(channel) for channel in channels}
     return {"seqs": seqs, "stored": stored, "last": last, "errors": errors}
-
-
-if __name__ == "__main__":
-    import django
-
-    django.setup()
-    channels, threads, per_thread = json.loads(sys.argv[1])
-    print(json.dumps(hammer(channels, threads, per_thread)))

@@ -1,21 +1,17 @@
 """publish(), last_seq() and stream tokens, on the test database (SQLite and PostgreSQL)."""
 
-import json
 import logging
-import shutil
-import subprocess
-import sys
 import time
 
 import pytest
 from django.core import signing
-from django.db import connection, transaction
+from django.db import transaction
 
 from gesprekskaarten.live import broker, services
 from gesprekskaarten.live.models import Channel, Event
 
 from .concurrency import hammer
-from .conftest import ROOT, free_port, new_channel, server_env
+from .conftest import free_port, new_channel
 
 
 class Recorder:
@@ -47,23 +43,9 @@ def test_publish_numbers_events_per_channel_from_one(recorder):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_publish_is_gapless_under_concurrent_writers(request, tmp_path):
+def test_publish_is_gapless_under_concurrent_writers():
     channels, threads, per_thread = [new_channel(), new_channel()], 8, 25
-    if connection.vendor == "sqlite":  # a real SQLite file, as in production
-        shutil.copy(request.getfixturevalue("migrated_database"), tmp_path)
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.live.concurrency"]
-            + [json.dumps([channels, threads, per_thread])],
-            env=server_env(tmp_path),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        outcome = json.loads(result.stdout.splitlines()[-1])
-    else:
-        outcome = hammer(channels, threads, per_thread)
+    outcome = hammer(channels, threads, per_thread)
     assert outcome["errors"] == []
     total = 0
     for channel in channels:

@@ -6,10 +6,9 @@ Django view does under ASGI, so the announcement crosses threads as it does in p
 
 import asyncio
 import signal
-import time
 
 import pytest
-from django.db import DatabaseError, OperationalError, connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from gesprekskaarten.asgi import application
 from gesprekskaarten.live import hub as hub_module
@@ -35,21 +34,12 @@ def run(test):
 
 
 def publish_now(channel, event_type, payloads):
-    """Publish from this thread and close its connection (threads come and go).
-
-    SQLite's in-memory test database locks whole tables and refuses a writer at once while the
-    hub's thread is reading the same table ("database table is locked"); a database file in WAL
-    mode, as in production, lets them work side by side. So on that refusal only, try again."""
-    for attempt in range(50):
-        try:
-            with transaction.atomic():
-                return services.publish(channel, event_type, payloads).seq
-        except OperationalError as error:
-            if "table is locked" not in str(error) or attempt == 49:
-                raise
-            time.sleep(0.01)
-        finally:
-            connections.close_all()
+    """Publish from this thread and close its connection (threads come and go)."""
+    try:
+        with transaction.atomic():
+            return services.publish(channel, event_type, payloads).seq
+    finally:
+        connections.close_all()
 
 
 async def publish(channel, event_type="both", payloads=None):

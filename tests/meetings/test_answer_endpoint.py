@@ -11,7 +11,6 @@ import asyncio
 import json
 import re
 import threading
-from contextlib import nullcontext
 from urllib.parse import urlencode
 
 import psycopg
@@ -427,9 +426,6 @@ def test_nothing_individual_leaves_the_endpoint():
 # -- concurrency: exact progress, and nothing accepted after marking closed --------------------
 
 
-_sqlite_turns = threading.Lock()
-
-
 def save_one(code, token, behaviour, choice, discuss):
     """One answer as a batch of one; raises what it met (MeetingError, DatabaseError)."""
     problem = services.save_answer_batch(
@@ -441,14 +437,10 @@ def save_one(code, token, behaviour, choice, discuss):
 
 def write(function, *args):
     """One write from a test thread, which then hands its connection back (the test
-    database's PostgreSQL pool is small). On PostgreSQL writers really run side by side.
-    SQLite lets one writer in at a time anyway, and its in-memory test database refuses a second
-    writer ("table is locked") where a database file waits for its turn, so there the writes
-    take turns through a lock."""
-    sqlite = connections["default"].vendor == "sqlite"
+    database's PostgreSQL pool is small). On PostgreSQL writers really run side by side; on
+    SQLite (a database file, as in production) each waits for its turn at the write lock."""
     try:
-        with _sqlite_turns if sqlite else nullcontext():
-            return function(*args)
+        return function(*args)
     finally:
         connections["default"].close()
 
