@@ -90,6 +90,26 @@ def mark_live(page):
     page.evaluate("window.__stillHere = true")
 
 
+_MAIN_NOW_AND_FRESH = """html => {
+  const normal = main => {
+    main = main.cloneNode(true);
+    main.querySelectorAll("[name=csrfmiddlewaretoken]").forEach(i => i.setAttribute("value", ""));
+    main.querySelectorAll("#gk-timer").forEach(timer => { timer.textContent = ""; });
+    return main.outerHTML;
+  };
+  const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+  return [normal(document.querySelector("main")), normal(fresh)];
+}"""
+
+
+def assert_same_as_fresh(page):
+    """The screen as the live events left it (content swapped in, own parts filled in by
+    live.js) is what a fresh render of its page shows this person (CSRF tokens aside)."""
+    fresh = page.request.get(page.url).text()  # not through the page: no fetch of its own
+    now, expected = page.evaluate(_MAIN_NOW_AND_FRESH, fresh)
+    assert now == expected
+
+
 def not_reloaded(page):
     return page.evaluate("window.__stillHere === true")
 

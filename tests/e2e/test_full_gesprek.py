@@ -21,6 +21,7 @@ from tests.e2e.flows import (
     CARD,
     DECK,
     assert_accessible,
+    assert_same_as_fresh,
     counts_of,
     download,
     in_days,
@@ -68,6 +69,15 @@ class Room:
     bram: Page  # joins through the QR code's link
     kees: Page  # keyboard only
     html: list[str] = field(default_factory=list)
+    fetches: list[str] = field(default_factory=list)  # pages the participants' live.js fetched
+
+    def __post_init__(self):
+        for person in self.people:
+            person.on("request", self._count_fetch)
+
+    def _count_fetch(self, request):
+        if request.method == "GET" and request.resource_type == "fetch":
+            self.fetches.append(request.url)
 
     @property
     def people(self) -> list[Page]:
@@ -92,6 +102,14 @@ class Room:
             expect(person.get_by_role("heading", name=heading)).to_be_visible()
             assert not_reloaded(person), "the screen followed by itself"
         self.keep(*self.people)
+        self.up_to_date()
+
+    def up_to_date(self):
+        """Every phone followed from the events' content alone, and shows what a fresh page
+        would show that person."""
+        for person in self.people:
+            assert_same_as_fresh(person)
+        assert self.fetches == [], "a participant's screen fetched its page"
 
 
 def test_whole_method_twice_in_dutch(browser, tmp_path):
@@ -230,6 +248,7 @@ def discuss_all_questions(room):
         elif number == 6:
             post_note(anna, OVERRUN)
         room.keep(facilitator, *room.people)
+        room.up_to_date()
     assert facilitator.get_by_role("button", name="Volgende vraag").count() == 0  # the last one
 
 
@@ -277,6 +296,7 @@ def make_themes(room, control_url):
         expect(themes.nth(1).locator("li")).to_have_text([MAIL, AFTER_HOURS, OVERRUN])
         assert TRUST not in themes.all_inner_texts()[0]
         assert not_reloaded(person)
+    room.up_to_date()
     room.check(room.anna)
     page.get_by_role("link", name=re.compile("^Terug naar de bedieningspagina")).click()
     expect(page).to_have_url(control_url)
@@ -293,6 +313,7 @@ def dot_vote(room, control_url):
     for person in room.people:
         expect(person.locator(".gk-ballot legend")).to_contain_text("Ronde 1: je hebt 3 stippen.")
         assert not_reloaded(person)
+    room.up_to_date()
     room.check(page, anna)
 
     anna.get_by_label("Feedback", exact=True).fill("3")
@@ -319,6 +340,7 @@ def dot_vote(room, control_url):
         expect(rows.locator(".gk-vote-table__place")).to_have_text(["plaats 1", "plaats 2"])
     for person in room.people:
         assert not_reloaded(person)
+    room.up_to_date()
     room.check(kees, page)
 
 
@@ -339,6 +361,7 @@ def make_agreements(room, control_url):
     for person in room.people:
         expect(person.locator("#gk-agreements")).to_contain_text(FROM_THEME)
         assert not_reloaded(person)
+    room.up_to_date()
 
     page.goto(control_url)
     page.get_by_role("link", name="Maak een afspraak", exact=True).click()
@@ -386,6 +409,7 @@ def follow_up_gesprek(room):
             "Open"
         )
         assert not_reloaded(person)
+    room.up_to_date()
     room.check(kees)
 
     # Two people no longer see the first behaviour; the third still sees everything.

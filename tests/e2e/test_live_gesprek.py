@@ -260,8 +260,8 @@ def test_discussion_with_live_notes_questions_and_timer(browser, tmp_path):
         )
         assert bram.get_by_label("Je notitie").input_value() == "Half af"
         assert not_reloaded(bram)
-        expect(bram.locator(".gk-note__own")).to_have_count(0)  # not his note
-        expect(anna.locator(".gk-note__own")).to_have_count(1)
+        expect(bram.locator(".gk-note__own:visible")).to_have_count(0)  # not his note
+        expect(anna.locator(".gk-note__own:visible")).to_have_count(1)
         expect(page.locator(".gk-note__text")).to_have_count(1)
 
         # Anna changes her note; the facilitator hides it; it disappears for Bram.

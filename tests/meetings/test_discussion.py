@@ -109,7 +109,7 @@ def test_notes_only_while_discussing_the_current_question():
         discussion.set_note_hidden(gesprek, note.pk, True)
 
 
-def test_hidden_notes_only_for_the_facilitator_and_events_carry_no_text():
+def test_hidden_notes_only_for_the_facilitator_and_events_carry_no_author():
     gesprek = in_discussion()
     anna, token = services.join(gesprek, "Anna")
     note = discussion.add_note(anna, "Geheim voorstel")
@@ -120,10 +120,13 @@ def test_hidden_notes_only_for_the_facilitator_and_events_carry_no_text():
     assert "author" not in moderated
     (own,) = discussion.notes_for(gesprek, 1, viewer=anna, moderator=True)
     assert own["own"]
-    for event in Event.objects.filter(channel=gesprek.channel):
+    events = list(Event.objects.filter(channel=gesprek.channel).order_by("seq"))
+    for event in events:
         text = str(event.payloads)
-        for secret in ["Geheim", "Anna", token]:
+        for secret in ["Anna", token, f'data-own-note="{note.pk}">']:  # nobody's own note
             assert secret not in text
+    assert "Geheim" in str(events[-2].payloads)  # while shown: on everyone's screen
+    assert "Geheim" not in str(events[-1].payloads)  # hidden: off every participant screen
 
 
 def join(gesprek):
@@ -145,7 +148,12 @@ def test_participant_pages_show_text_inert_and_own_notes_only_to_their_author():
     theirs = other.get(page).content.decode()
     for html in (mine, theirs):
         assert "&lt;script&gt;x()&lt;/script&gt;" in html and "<script>x()" not in html
-    assert edit in mine and edit not in theirs
+    # Every note has the link (live screens get one render for everyone); only one's own shows.
+    assert f'data-own-note="{note.pk}"><a class="utrecht-link" href="{edit}">' in mine
+    assert f'data-own-note="{note.pk}" hidden><a class="utrecht-link" href="{edit}">' in theirs
+    (event,) = Event.objects.filter(channel=gesprek.channel, type="update")
+    for payload in event.payloads.values():
+        assert "<script>x()" not in payload and f'data-own-note="{note.pk}">' not in payload
     assert other.get(edit).status_code == 404
     assert other.post(edit, {"delete": "1"}).status_code == 404
     assert author.post(edit, {"text": "y" * 300}).status_code == 400

@@ -1,5 +1,7 @@
 """Rode draden: the facilitator groups notes into themes; everyone sees them live."""
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -165,7 +167,7 @@ def test_only_during_the_discussion_and_never_after_the_end():
     assert state(gesprek) == before
 
 
-def test_hidden_notes_stay_with_the_facilitator_and_events_carry_only_the_region():
+def test_hidden_notes_stay_with_the_facilitator_and_off_every_event():
     gesprek, (a, b) = with_notes("Zichtbaar", "Verborgen tekst")
     discussion.set_note_hidden(gesprek, b.pk, True)
     themes.create_theme(gesprek, "Samen", [a.pk, b.pk])
@@ -179,8 +181,12 @@ def test_hidden_notes_stay_with_the_facilitator_and_events_carry_only_the_region
     assert not hasattr(grouping.themes[0].notes[0], "author")
     event = Event.objects.filter(channel=gesprek.channel).last()
     assert event.type == "update"
-    for payload in event.payloads.values():
-        assert payload == '{"regions":["gk-themes"]}'
+    assert event.payloads["facilitator"] == '{"regions":["gk-themes"]}'
+    for audience in ("participant-nl", "participant-en"):
+        data = json.loads(event.payloads[audience])
+        assert list(data["regions"]) == ["gk-themes"]
+        assert "Zichtbaar" in data["regions"]["gk-themes"]
+        assert "Verborgen" not in event.payloads[audience]
 
 
 # --- pages ---------------------------------------------------------------------------------

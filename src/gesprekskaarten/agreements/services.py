@@ -27,7 +27,7 @@ from .models import (
     Status,
 )
 
-AGREEMENTS = "gk-agreements"  # the page region that shows the agreements and follow-up date
+AGREEMENTS = events.AGREEMENTS_REGION
 # Participants' pages show the agreements in these steps; other steps get no event, so their
 # screens are not refreshed for nothing.
 LIVE_STEPS = (Step.REVIEW, Step.DISCUSSION)

@@ -141,11 +141,10 @@ class BallotForm(forms.Form):
         return {pk: self.cleaned_data.get(f"option-{pk}") or 0 for pk in self.option_ids}
 
 
-def dialogue_context(gesprek, *, viewer: Participant | None = None, moderator=False) -> dict:
+def dialogue_context(gesprek, *, role: str, viewer: Participant | None = None) -> dict:
     """What a discussion page shows of the themes and the dot votes: the facilitator's control
-    page (moderator), the presenter screen, or a participant's page (viewer)."""
+    page, the presenter screen, or a participant's page (for `viewer`, or for everyone)."""
     box = voting.vote_box(gesprek, viewer)
-    role = PARTICIPANT if viewer is not None else FACILITATOR if moderator else PRESENTER
     context = {"dialogue_role": role, "rode_draden": themes.themes_of(gesprek), "vote_box": box}
     if role == PARTICIPANT and box.open:
         context["ballot_form"] = BallotForm(vote=box.open, options=box.options, own=box.own)

@@ -15,8 +15,8 @@ from . import events
 from .models import NOTE_MAX_LENGTH, Gesprek, Note, Participant, Step
 from .services import MeetingError
 
-NOTES = "gk-notes"
-TIMER = "gk-timer"
+NOTES = events.NOTES_REGION
+TIMER = events.TIMER_REGION
 MAX_TIMER_MINUTES = 120
 
 

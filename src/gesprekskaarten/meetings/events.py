@@ -1,5 +1,16 @@
-"""Live events of a gesprek. Payloads are small and language-neutral (numbers, step names):
-each page carries its own texts, so one payload per audience serves every language."""
+"""Live events of a gesprek: one module lists every event type and what each audience gets.
+
+| type | participant-nl, participant-en | facilitator |
+| --- | --- | --- |
+| `step` (step or question) | `{"url", "title", "main"}`: the page's new <main> | `{"step"}` |
+| `update` (parts of a page) | `{"url", "regions": {id: html}}` | `{"regions": [id, ...]}` |
+| `progress` | `{"done", "total"}` | `{"done", "total"[, "participants"]}` |
+
+Participant content is rendered once per language for everyone (meetings/screens.py) and the
+same bytes go to every phone; live.js swaps it in and fills in the person's own parts. The
+facilitator's screens (one or two per gesprek) fetch their page on `step` and `update`.
+The region ids are the `*_REGION` names below; `refresh` comes from the stream itself.
+"""
 
 import json
 
@@ -7,34 +18,64 @@ from gesprekskaarten.live import services as live
 
 from . import services
 
-PARTICIPANT = "participant"
 FACILITATOR = "facilitator"
 
+# The regions of the gesprek's pages that `update` events replace (element ids).
+NOTES_REGION = "gk-notes"
+TIMER_REGION = "gk-timer"
+THEMES_REGION = "gk-themes"
+VOTE_REGION = "gk-vote"  # the vote, with the ballot on participants' pages
+VOTERS_REGION = "gk-voters"  # inside the vote: how many voted (changes while it is open)
+AGREEMENTS_REGION = "gk-agreements"  # the agreements and the follow-up date
+REGIONS = (
+    NOTES_REGION,
+    TIMER_REGION,
+    THEMES_REGION,
+    VOTE_REGION,
+    VOTERS_REGION,
+    AGREEMENTS_REGION,
+)
 
-def _publish(gesprek, event_type: str, participant: dict | None, facilitator: dict | None):
-    payloads = {}
-    if participant is not None:
-        payloads[PARTICIPANT] = json.dumps(participant, separators=(",", ":"))
-    if facilitator is not None:
-        payloads[FACILITATOR] = json.dumps(facilitator, separators=(",", ":"))
-    live.publish(gesprek.channel, event_type, payloads)
+
+def _json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _publish(gesprek, event_type: str, participants: dict[str, str], facilitator: dict):
+    live.publish(gesprek.channel, event_type, {**participants, FACILITATOR: _json(facilitator)})
+
+
+def _same_for_participants(data: dict) -> dict[str, str]:
+    from . import screens
+
+    payload = _json(data)
+    return dict.fromkeys(screens.audiences(), payload)
+
+
+def _fresh(gesprek):
+    """The gesprek as the transaction sees it now: callers may hold an older copy."""
+    from .models import Gesprek
+
+    return Gesprek.objects.select_related("deck_version__deck", "team").get(pk=gesprek.pk)
 
 
 def step_changed(gesprek):
-    data = {"step": gesprek.step}
-    _publish(gesprek, "step", data, data)
+    from . import screens
+
+    gesprek = _fresh(gesprek)
+    _publish(gesprek, "step", screens.step_payloads(gesprek), {"step": gesprek.step})
 
 
 def progress_changed(gesprek):
     done, total = _counted_progress(gesprek)
     data = {"done": done, "total": total}
-    _publish(gesprek, "progress", data, data)
+    _publish(gesprek, "progress", _same_for_participants(data), data)
 
 
 def participants_changed(gesprek):
     done, total = _counted_progress(gesprek)
     data = {"done": done, "total": total}
-    _publish(gesprek, "progress", data, {**data, "participants": total})
+    _publish(gesprek, "progress", _same_for_participants(data), {**data, "participants": total})
 
 
 def _counted_progress(gesprek) -> tuple[int, int]:
@@ -51,7 +92,13 @@ def _counted_progress(gesprek) -> tuple[int, int]:
 
 
 def regions_changed(gesprek, *regions: str):
-    """Parts of the page changed (notes, timer): screens fetch them again themselves, so the
-    event carries no content and each participant sees their own view (e.g. own notes)."""
-    data = {"regions": list(regions)}
-    _publish(gesprek, "update", data, data)
+    """Parts of the page changed (notes, timer, ...): participants get their new HTML, the
+    facilitator's screens the ids to fetch again."""
+    from . import screens
+
+    unknown = set(regions) - set(REGIONS)
+    if unknown:
+        raise ValueError(f"Unknown page regions: {sorted(unknown)}")
+    gesprek = _fresh(gesprek)
+    participants = screens.region_payloads(gesprek, regions)
+    _publish(gesprek, "update", participants, {"regions": list(regions)})

@@ -15,7 +15,7 @@ from . import events
 from .models import THEME_NAME_MAX_LENGTH, Gesprek, Note, Step, Theme
 from .services import MeetingError
 
-THEMES = "gk-themes"  # the page region that shows the themes
+THEMES = events.THEMES_REGION
 MAX_ID = 2**63 - 1  # ids from addresses and forms beyond this cannot exist (nor be looked up)
 
 

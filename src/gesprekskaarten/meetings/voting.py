@@ -30,8 +30,8 @@ from .models import (
 )
 from .services import MeetingError
 
-VOTE = "gk-vote"  # the page region that shows the vote
-VOTERS = "gk-voters"  # inside it: how many people voted so far (changes while the vote is open)
+VOTE = events.VOTE_REGION
+VOTERS = events.VOTERS_REGION
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 

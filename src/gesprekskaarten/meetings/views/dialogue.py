@@ -21,16 +21,10 @@ from ..dialogue_forms import (
     SplitForm,
     ThemeNameForm,
 )
-from ..forms import NoteForm
 from ..models import Step
 from ..services import MeetingError
 from .facilitator import _facilitator_context, own_gesprek
-from .participant import (
-    _discussion_context,
-    _gesprek_and_participant,
-    _participant_context,
-    participant_key,
-)
+from .participant import _gesprek_and_participant, _participant_context, participant_key
 
 # --- rode draden (facilitator) -------------------------------------------------------------
 
@@ -215,11 +209,6 @@ def ballot(request, code):
             messages.error(request, str(problem))
             return redirect(page)
         form.add_error(None, str(problem))
-        context = {
-            **_participant_context(gesprek, participant),
-            **_discussion_context(gesprek, participant),
-            "form": NoteForm(),
-            "ballot_form": form,
-        }
+        context = {**_participant_context(request, gesprek, participant), "ballot_form": form}
         return render(request, "meetings/participant/discussion.html", context, status=400)
     return redirect(page + "#gk-vote")  # the ballot itself says how many dots are placed

@@ -17,10 +17,11 @@ from gesprekskaarten.decks.services import default_deck_version
 from gesprekskaarten.reports.summary import summary_context
 from gesprekskaarten.teams.services import teams_of
 
-from .. import discussion, services
+from .. import discussion, screens, services
+from ..dialogue_forms import FACILITATOR, PRESENTER, dialogue_context
 from ..forms import NewGesprekForm, TimerForm
 from ..models import Gesprek, Step
-from .participant import _discussion_context, _results_context, _stream_url
+from .participant import _stream_url
 
 
 def own_gesprek(request, public_id) -> Gesprek:
@@ -85,10 +86,11 @@ def _facilitator_context(request, gesprek, presenter=False):
         "next_steps": services.TRANSITIONS[Step(gesprek.step)],
     }
     if gesprek.step == Step.RESULTS:
-        context.update(_results_context(request, gesprek))
+        context.update(screens.results_context(gesprek, request.GET.get("sort", "order")))
     elif gesprek.step == Step.DISCUSSION:
         # The presenter screen is seen by the room: hidden notes stay off it.
-        context.update(_discussion_context(gesprek, moderator=not presenter))
+        context.update(screens.discussion_context(gesprek, moderator=not presenter))
+        context.update(dialogue_context(gesprek, role=PRESENTER if presenter else FACILITATOR))
         context["timer_form"] = TimerForm()
     elif gesprek.step == Step.CLOSED:
         context.update(summary_context(gesprek))

@@ -3,22 +3,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from gesprekskaarten.agreements import context as agreements_context
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.core.ratelimit import limit_posts
 from gesprekskaarten.live import services as live
-from gesprekskaarten.reports.summary import summary_context
 
-from .. import answering, discussion, services, trend
-from ..dialogue_forms import dialogue_context
+from .. import answering, discussion, screens, services
 from ..forms import CardForm, JoinCodeForm, JoinForm, NoteForm
 from ..models import Gesprek, Step
-from ..results import SORTS, results_for
 from ..services import MeetingError
 
 
@@ -111,12 +109,14 @@ def join(request, code):
     return render(request, "meetings/join.html", {"gesprek": gesprek, "form": form})
 
 
-def _participant_context(gesprek, participant):
+def _participant_context(request, gesprek, participant, *, sort="order"):
+    """The page for this person: the shared screen, their own parts, and the stream of their
+    language (read first: it fixes the step we show)."""
+    stream_url = _stream_url(gesprek, screens.audience(get_language()))
     return {
-        "gesprek": gesprek,
-        "stream_url": _stream_url(gesprek, "participant"),  # first: it fixes the step we show
-        "progress": services.progress(gesprek),
-        **agreements_context.participant_context(gesprek),
+        **screens.participant_context(gesprek, participant, sort=sort),
+        "stream_url": stream_url,
+        "person": screens.person_data(gesprek, participant, get_token(request)),
     }
 
 
@@ -124,35 +124,8 @@ def gesprek(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
-    context = _participant_context(gesprek, participant)  # first: it fixes the step we show
-    if gesprek.step == Step.MARKING:
-        answers = services.answers_of(participant)
-        cards = []
-        behaviours = list(services.behaviours_of(gesprek))
-        for principle in gesprek.principles.order_by("order"):
-            own = [b for b in behaviours if b.principle_id == principle.pk]
-            done = sum(1 for b in own if answers.get(b.pk) and answers[b.pk].choice)
-            cards.append({"principle": principle, "done": done, "total": len(own)})
-        context["cards"] = cards
-    elif gesprek.step == Step.RESULTS:
-        context.update(_results_context(request, gesprek))
-    elif gesprek.step == Step.DISCUSSION:
-        context.update(_discussion_context(gesprek, participant))
-        context["form"] = NoteForm()
-    elif gesprek.step == Step.CLOSED:
-        context.update(summary_context(gesprek))
-    return render(request, f"meetings/participant/{gesprek.step}.html", context)
-
-
-def _discussion_context(gesprek, viewer=None, moderator=False):
-    return {
-        "question": discussion.current_question(gesprek),
-        "questions": discussion.questions_of(gesprek),
-        "notes": discussion.notes_for(
-            gesprek, gesprek.question, viewer=viewer, moderator=moderator
-        ),
-        **dialogue_context(gesprek, viewer=viewer, moderator=moderator),
-    }
+    context = _participant_context(request, gesprek, participant, sort=request.GET.get("sort"))
+    return render(request, screens.template_of(gesprek), context)
 
 
 def _gesprek_and_participant(request, code):
@@ -176,8 +149,7 @@ def note_add(request, code):
             messages.error(request, str(problem))
             return redirect("meetings:gesprek", code=gesprek.join_code)
         form.add_error("text", str(problem))
-        context = {**_participant_context(gesprek, participant), "form": form}
-        context.update(_discussion_context(gesprek, participant))
+        context = {**_participant_context(request, gesprek, participant), "form": form}
         return render(request, "meetings/participant/discussion.html", context, status=400)
     return redirect(_notes_url(gesprek))
 
@@ -209,21 +181,9 @@ def note_edit(request, code, note_id):
     return render(
         request,
         "meetings/participant/note_edit.html",
-        {**_participant_context(gesprek, participant), "form": form, "note": note},
+        {**_participant_context(request, gesprek, participant), "form": form, "note": note},
         status=400 if form.errors else 200,
     )
-
-
-def _results_context(request, gesprek):
-    sort = request.GET.get("sort", "order")
-    sort = sort if sort in SORTS else "order"
-    results = results_for(gesprek, sort)
-    return {
-        "results": results,
-        "previous_gesprek": trend.annotate(gesprek, results),
-        "sort": sort,
-        "sorts": list(SORTS),
-    }
 
 
 @limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
@@ -265,7 +225,7 @@ def card(request, code, principle_slug):
         request,
         "meetings/participant/card.html",
         {
-            **_participant_context(gesprek, participant),
+            **_participant_context(request, gesprek, participant),
             "principle": principle,
             "rows": rows,
             "number": index + 1,

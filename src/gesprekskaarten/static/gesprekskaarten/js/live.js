@@ -47,8 +47,8 @@
     });
   }
 
-  /* Parts of the page changed (notes, timer): fetch the page and swap only those parts, so
-     a note being typed is not lost. */
+  /* Parts of the page changed and the event names them only (the facilitator's screens):
+     fetch the page and swap only those parts, so a note being typed is not lost. */
   function refreshRegions(ids) {
     fetchPage()
       .then(function (page) {
@@ -115,14 +115,130 @@
       .catch(reload);
   }
 
+  /* --- Content carried by the event (participants' screens) --------------------------
+     The server renders a change once for everyone in the page's language. This person's own
+     parts come from the page's #gk-person data, exactly as the server fills them in. */
+  var person = null;
+  function personData() {
+    if (person) return person;
+    var script = document.getElementById("gk-person");
+    person = script ? JSON.parse(script.textContent) : {};
+    return person;
+  }
+
+  function personalize(root) {
+    var own = personData();
+    root.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+      if (own.csrf) input.defaultValue = input.value = own.csrf;
+    });
+    var notes = (own.notes || []).map(String);
+    root.querySelectorAll("[data-own-note]").forEach(function (element) {
+      element.hidden = notes.indexOf(element.getAttribute("data-own-note")) < 0;
+    });
+    var answered = own.answered || {};
+    root.querySelectorAll("[data-answered]").forEach(function (element) {
+      element.textContent = fill(element.getAttribute("data-template"), {
+        done: answered[element.getAttribute("data-answered")] || 0,
+        total: element.getAttribute("data-total"),
+      });
+    });
+    var ballot = own.ballot;
+    root.querySelectorAll("form.gk-ballot").forEach(function (form) {
+      var vote = form.querySelector("input[name=ballot-vote]");
+      if (!ballot || !vote || vote.value !== String(ballot.vote)) return;
+      var placed = 0;
+      Object.keys(ballot.dots).forEach(function (option) {
+        var input = form.querySelector("input[name=ballot-option-" + option + "]");
+        if (input) input.defaultValue = input.value = String(ballot.dots[option]);
+        placed += ballot.dots[option];
+      });
+      var status = form.querySelector("[data-placed-template]");
+      if (status && placed) {
+        status.textContent = fill(status.getAttribute("data-placed-template"), { placed: placed });
+      }
+    });
+  }
+
+  function parse(html) {
+    return new DOMParser().parseFromString("<!DOCTYPE html><body>" + html, "text/html").body;
+  }
+
+  function samePage(url) {
+    return new URL(url, window.location.href).pathname === window.location.pathname;
+  }
+
+  /* What someone typed and has not sent yet (a note) survives a swap: same field name. */
+  function typedTexts(root) {
+    var typed = {};
+    root.querySelectorAll("textarea, input[type=text]").forEach(function (field) {
+      if (field.name && field.value && field.value !== field.defaultValue) typed[field.name] = field.value;
+    });
+    return typed;
+  }
+
+  function restoreTexts(root, typed) {
+    Object.keys(typed).forEach(function (name) {
+      var field = root.querySelector("textarea[name='" + name + "'], input[type=text][name='" + name + "']");
+      if (field && !field.value) field.value = typed[name];
+    });
+  }
+
+  /* A step changed: swap in the new <main> for everyone, at the page's address. */
+  function showStep(event) {
+    var data = JSON.parse(event.data);
+    if (!data.main) return refresh();  // no content (the facilitator's screens): fetch
+    try {
+      var fresh = parse(data.main).querySelector("main");
+      var main = document.querySelector("main");
+      if (!fresh || !main) return refresh();
+      var typed = typedTexts(main);
+      var hadFocus = main.contains(document.activeElement);
+      personalize(fresh);
+      restoreTexts(fresh, typed);
+      main.replaceWith(fresh);
+      if (data.title) document.title = data.title;
+      if (data.url && !samePage(data.url)) window.history.replaceState(null, "", data.url);
+      if (hadFocus || document.activeElement === document.body) fresh.focus();
+      fresh.querySelectorAll("form[data-autosave]").forEach(autosave);
+      startTimers();
+    } catch (error) {
+      refresh();
+    }
+  }
+
+  /* Parts changed: swap each region this page has. All are prepared before any is swapped,
+     so a screen is never half-updated; a region missing from the page the event is for means
+     the page is out of date: fetch it. Another page (a note being edited) keeps what it has. */
+  function showUpdate(event) {
+    var data = JSON.parse(event.data);
+    if (Array.isArray(data.regions)) return refreshRegions(data.regions);
+    try {
+      var swaps = [];
+      var ids = Object.keys(data.regions || {});
+      for (var i = 0; i < ids.length; i++) {
+        var old = document.getElementById(ids[i]);
+        var fresh = parse(data.regions[ids[i]]).firstElementChild;
+        if (!fresh || fresh.id !== ids[i]) return refresh();
+        if (!old) {
+          if (data.url && samePage(data.url)) return refresh();
+          continue;
+        }
+        personalize(fresh);
+        swaps.push([old, fresh]);
+      }
+      swaps.forEach(function (pair) { pair[0].replaceWith(pair[1]); });
+      startTimers();
+    } catch (error) {
+      refresh();
+    }
+  }
+
   function follow(url) {
     if (!url || !window.EventSource) return;
     var source = new EventSource(url);
-    source.addEventListener("step", refresh);
+    source.addEventListener("step", showStep);
     source.addEventListener("refresh", refresh);
-    source.addEventListener("update", function (event) {
-      refreshRegions(JSON.parse(event.data).regions || []);
-    });
+    source.addEventListener("update", showUpdate);
     source.addEventListener("progress", function (event) {
       showProgress(JSON.parse(event.data));
     });

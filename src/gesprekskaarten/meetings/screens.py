@@ -1,0 +1,187 @@
+"""The participant's screen of a gesprek, composed in one place for two kinds of reader:
+
+- one person (a page request): `participant_page(gesprek, participant)`;
+- everyone at once (a live event): `page_for_everyone(gesprek, language)` renders the same page
+  once per language, with nothing of any one person in it. Events carry its <main> (a step
+  changed) or some of its regions (notes, timer, themes, vote, agreements changed).
+
+What is per person stays per person without a page render: `person_data` is a small JSON
+object in each page (the person's CSRF token, own note ids, own marks per card, own dots), and
+live.js fills it into content swapped in from an event, exactly as the server fills it into a
+page it renders for that person (see docs/live.md, "What each screen gets").
+"""
+
+import json
+
+from django.conf import settings
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from gesprekskaarten.core import fragments
+
+from . import discussion, services, trend, voting
+from .models import Answer, Gesprek, Note, Participant, Step
+from .results import SORTS, results_for
+
+AUDIENCE = "participant"
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+CSRF_PLACEHOLDER = "gk-csrf"  # noqa: S105 - replaced by each person's own token in the browser
+
+
+def audience(language: str) -> str:
+    """The stream audience of participant screens in `language`: one render per language."""
+    language = language if language in LANGUAGES else settings.LANGUAGE_CODE
+    return f"{AUDIENCE}-{language}"
+
+
+def audiences() -> list[str]:
+    return [audience(language) for language in LANGUAGES]
+
+
+def page_url(gesprek: Gesprek) -> str:
+    return reverse("meetings:gesprek", args=[gesprek.join_code])
+
+
+def template_of(gesprek: Gesprek) -> str:
+    return f"meetings/participant/{gesprek.step}.html"
+
+
+def participant_context(
+    gesprek: Gesprek, participant: Participant | None = None, *, sort: str = "order"
+) -> dict:
+    """What the participant's page shows in the gesprek's current step. Without a participant:
+    the page as everyone gets it from a live event (no own notes, marks or dots)."""
+    from gesprekskaarten.agreements import context as agreements_context
+    from gesprekskaarten.reports.summary import summary_context
+
+    from .dialogue_forms import PARTICIPANT, dialogue_context
+    from .forms import NoteForm
+
+    context = {
+        "gesprek": gesprek,
+        "progress": services.progress(gesprek),
+        **agreements_context.participant_context(gesprek),
+    }
+    if gesprek.step == Step.MARKING:
+        context["cards"] = _cards(gesprek, participant)
+    elif gesprek.step == Step.RESULTS:
+        context.update(results_context(gesprek, sort))
+    elif gesprek.step == Step.DISCUSSION:
+        context.update(discussion_context(gesprek, viewer=participant))
+        context.update(dialogue_context(gesprek, role=PARTICIPANT, viewer=participant))
+        context["form"] = NoteForm()
+    elif gesprek.step == Step.CLOSED:
+        context.update(summary_context(gesprek))
+    return context
+
+
+def _cards(gesprek: Gesprek, participant: Participant | None) -> list[dict]:
+    answered = answered_per_card(participant) if participant else {}
+    behaviours = list(services.behaviours_of(gesprek))
+    return [
+        {
+            "principle": principle,
+            "done": answered.get(principle.pk, 0),
+            "total": sum(1 for b in behaviours if b.principle_id == principle.pk),
+        }
+        for principle in gesprek.principles.order_by("order")
+    ]
+
+
+def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
+    sort = sort if sort in SORTS else "order"
+    results = results_for(gesprek, sort)
+    return {
+        "results": results,
+        "previous_gesprek": trend.annotate(gesprek, results),
+        "sort": sort,
+        "sorts": list(SORTS),
+    }
+
+
+def discussion_context(gesprek: Gesprek, viewer: Participant | None = None, moderator=False):
+    return {
+        "question": discussion.current_question(gesprek),
+        "questions": discussion.questions_of(gesprek),
+        "notes": discussion.notes_for(
+            gesprek, gesprek.question, viewer=viewer, moderator=moderator
+        ),
+    }
+
+
+def answered_per_card(participant: Participant) -> dict[int, int]:
+    """How many behaviours of each card this participant has marked (a choice made)."""
+    rows = (
+        Answer.objects.filter(participant=participant)
+        .exclude(choice="")
+        .values("behaviour__principle_id")
+        .annotate(done=Count("pk"))
+    )
+    return {row["behaviour__principle_id"]: row["done"] for row in rows}
+
+
+def person_data(gesprek: Gesprek, participant: Participant, csrf_token: str) -> dict:
+    """The person's own parts of their screen, for live.js to fill into swapped content."""
+    data = {
+        "csrf": csrf_token,
+        "notes": list(
+            Note.objects.filter(gesprek=gesprek, author=participant).values_list("pk", flat=True)
+        ),
+        "answered": {str(pk): done for pk, done in answered_per_card(participant).items()},
+        "ballot": None,
+    }
+    vote = voting.open_vote_of(gesprek) if gesprek.step == Step.DISCUSSION else None
+    if vote is not None:
+        dots = voting.dots_of(participant, vote)
+        data["ballot"] = {"vote": vote.pk, "dots": {str(pk): n for pk, n in dots.items()}}
+    return data
+
+
+# --- rendered once for everyone --------------------------------------------------------------
+
+
+def page_for_everyone(gesprek: Gesprek, language: str, context: dict | None = None) -> str:
+    """The participant's page as a live event carries it: for everyone, in one language."""
+    context = context if context is not None else participant_context(gesprek)
+    with translation.override(language):
+        return render_to_string(
+            template_of(gesprek),
+            {**context, "csrf_token": CSRF_PLACEHOLDER, "LANGUAGE_CODE": language},
+        )
+
+
+def step_payloads(gesprek: Gesprek) -> dict[str, str]:
+    """Per participant audience: the page's address, title and <main> for the new state."""
+    context = participant_context(gesprek)  # computed once, rendered in each language
+    payloads = {}
+    for language in LANGUAGES:
+        page = page_for_everyone(gesprek, language, context)
+        data = {
+            "url": page_url(gesprek),
+            "title": fragments.title_of(page),
+            "main": fragments.main_of(page),
+        }
+        payloads[audience(language)] = _json(data)
+    return payloads
+
+
+def region_payloads(gesprek: Gesprek, region_ids) -> dict[str, str]:
+    """Per participant audience: the page's address and the new HTML of each changed region
+    the participant's page has (a region it does not show is left out)."""
+    context = participant_context(gesprek)
+    payloads = {}
+    for language in LANGUAGES:
+        page = page_for_everyone(gesprek, language, context)
+        regions = {}
+        for region_id in region_ids:
+            html = fragments.element(page, region_id)
+            if html:
+                regions[region_id] = html
+        payloads[audience(language)] = _json({"url": page_url(gesprek), "regions": regions})
+    return payloads
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
