@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.models import Principle, localized
 from gesprekskaarten.meetings.models import Gesprek, Theme
-from gesprekskaarten.meetings.views.facilitator import own_gesprek
+from gesprekskaarten.meetings.services import gesprek_for_facilitator
 from gesprekskaarten.teams.services import teams_of
 
 from . import ics, services
@@ -53,7 +53,7 @@ def _show_error(form, problem: services.AgreementError) -> None:
 
 @login_required
 def new(request, public_id):
-    gesprek = own_gesprek(request, public_id)
+    gesprek = gesprek_for_facilitator(request.user, public_id)
     if gesprek.step not in services.MAKING_STEPS:
         messages.error(
             request,
@@ -91,7 +91,7 @@ def _during(request, agreement, public_id) -> Gesprek | None:
     """The gesprek whose page the change is made on: one of the agreement's team."""
     if public_id is None:
         return None
-    gesprek = own_gesprek(request, public_id)
+    gesprek = gesprek_for_facilitator(request.user, public_id)
     if gesprek.team_id != agreement.team_id:
         raise Http404
     return gesprek
@@ -212,7 +212,7 @@ def team(request, slug):
 @login_required
 @require_POST
 def follow_up(request, public_id):
-    gesprek = own_gesprek(request, public_id)
+    gesprek = gesprek_for_facilitator(request.user, public_id)
     form = FollowUpForm(request.POST)
     try:
         if not form.is_valid():
@@ -227,7 +227,7 @@ def follow_up(request, public_id):
 
 @login_required
 def calendar(request, public_id):
-    gesprek = own_gesprek(request, public_id)
+    gesprek = gesprek_for_facilitator(request.user, public_id)
     if gesprek.follow_up_on is None:
         messages.error(request, _("Set a follow-up date first."))
         return redirect(_control(gesprek))

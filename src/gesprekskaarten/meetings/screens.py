@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from gesprekskaarten.core import fragments
+from gesprekskaarten.live import services as live
 
 from . import discussion, services, trend, voting
 from .models import Answer, Gesprek, Note, Participant, Step
@@ -38,6 +39,14 @@ def audience(language: str) -> str:
 
 def audiences() -> list[str]:
     return [audience(language) for language in LANGUAGES]
+
+
+def stream_url(gesprek: Gesprek, audience: str) -> str:
+    """The stream to follow from this page on. The event sequence is read first and the step
+    again after it, so an event that happens while the page renders is replayed, not lost."""
+    url = live.stream_url(gesprek.channel, audience, last_event_id=live.last_seq(gesprek.channel))
+    gesprek.refresh_from_db(fields=["step", "closed_at"])
+    return url
 
 
 def page_url(gesprek: Gesprek) -> str:
@@ -74,6 +83,36 @@ def participant_context(
         context["form"] = NoteForm()
     elif gesprek.step == Step.CLOSED:
         context.update(summary_context(gesprek))
+    return context
+
+
+def facilitator_context(gesprek: Gesprek, *, presenter: bool = False, sort="order") -> dict:
+    """What the facilitator's control page (or the presenter screen, seen by the room) shows
+    in the current step; the view adds the join links and its stream."""
+    from gesprekskaarten.agreements import context as agreements_context
+    from gesprekskaarten.reports.summary import summary_context
+
+    from .dialogue_forms import FACILITATOR, PRESENTER, dialogue_context
+    from .forms import TimerForm
+
+    done, joined = services.progress(gesprek)
+    context = {
+        "gesprek": gesprek,
+        "principles": gesprek.principles.order_by("order"),
+        "progress": (done, joined),
+        "participants": joined,
+        "next_steps": services.TRANSITIONS[Step(gesprek.step)],
+    }
+    if gesprek.step == Step.RESULTS:
+        context.update(results_context(gesprek, sort))
+    elif gesprek.step == Step.DISCUSSION:
+        # The presenter screen is seen by the room: hidden notes stay off it.
+        context.update(discussion_context(gesprek, moderator=not presenter))
+        context.update(dialogue_context(gesprek, role=PRESENTER if presenter else FACILITATOR))
+        context["timer_form"] = TimerForm()
+    elif gesprek.step == Step.CLOSED:
+        context.update(summary_context(gesprek))
+    context.update(agreements_context.facilitator_context(gesprek, presenter=presenter))
     return context
 
 

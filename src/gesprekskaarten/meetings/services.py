@@ -51,6 +51,20 @@ class MeetingError(Exception):
 
 
 @transaction.atomic
+def gesprek_for_facilitator(user, public_id) -> Gesprek:
+    """A gesprek of one of the user's teams, for the facilitator's pages of every app. Any
+    other gesprek is not found (404), so nobody learns that another team's gesprek exists."""
+    from django.shortcuts import get_object_or_404
+
+    from gesprekskaarten.teams.services import teams_of
+
+    return get_object_or_404(
+        Gesprek.objects.select_related("team", "deck_version__deck"),
+        public_id=public_id,
+        team__in=teams_of(user),
+    )
+
+
 def create_gesprek(*, team, user, principles, audience="both", threshold=3, title=""):
     if not principles:
         raise MeetingError(_("Choose at least one card."))

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from gesprekskaarten.agreements.models import Status
 from gesprekskaarten.decks import services as decks
 from gesprekskaarten.decks.models import DeckVersion
-from gesprekskaarten.meetings.views.facilitator import own_gesprek
+from gesprekskaarten.meetings.services import gesprek_for_facilitator
 from gesprekskaarten.teams.models import Team
 from gesprekskaarten.teams.services import teams_of
 
@@ -69,7 +69,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 def gesprek_report(request, public_id, extension):
     """The report of a closed gesprek, for its team's facilitators: verslag.pdf, .html, .md,
     .csv or .json, in the interface language."""
-    gesprek = own_gesprek(request, public_id)
+    gesprek = gesprek_for_facilitator(request.user, public_id)
     if extension not in FORMATS:
         raise Http404
     try:

@@ -6,31 +6,22 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gesprekskaarten.agreements import context as agreements_context
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
-from gesprekskaarten.reports.summary import summary_context
 from gesprekskaarten.teams.services import teams_of
 
 from .. import discussion, screens, services
-from ..dialogue_forms import FACILITATOR, PRESENTER, dialogue_context
 from ..forms import NewGesprekForm, TimerForm
 from ..models import Gesprek, Step
-from .participant import _stream_url
 
 
 def own_gesprek(request, public_id) -> Gesprek:
-    """A gesprek of one of the user's teams; anything else is not found."""
-    return get_object_or_404(
-        Gesprek.objects.select_related("team", "deck_version__deck"),
-        public_id=public_id,
-        team__in=teams_of(request.user),
-    )
+    return services.gesprek_for_facilitator(request.user, public_id)
 
 
 def _join_url(request, gesprek) -> str:
@@ -73,29 +64,13 @@ def new(request):
 
 
 def _facilitator_context(request, gesprek, presenter=False):
-    stream_url = _stream_url(gesprek, "facilitator")  # first: it fixes the step we show
-    done, joined = services.progress(gesprek)
-    context = {
-        "gesprek": gesprek,
-        "principles": gesprek.principles.order_by("order"),
+    stream_url = screens.stream_url(gesprek, "facilitator")  # first: it fixes the step we show
+    return {
+        **screens.facilitator_context(gesprek, presenter=presenter, sort=request.GET.get("sort")),
         "join_url": _join_url(request, gesprek),
         "join_start_url": request.build_absolute_uri(reverse("meetings:join_start")),
         "stream_url": stream_url,
-        "progress": (done, joined),
-        "participants": joined,
-        "next_steps": services.TRANSITIONS[Step(gesprek.step)],
     }
-    if gesprek.step == Step.RESULTS:
-        context.update(screens.results_context(gesprek, request.GET.get("sort", "order")))
-    elif gesprek.step == Step.DISCUSSION:
-        # The presenter screen is seen by the room: hidden notes stay off it.
-        context.update(screens.discussion_context(gesprek, moderator=not presenter))
-        context.update(dialogue_context(gesprek, role=PRESENTER if presenter else FACILITATOR))
-        context["timer_form"] = TimerForm()
-    elif gesprek.step == Step.CLOSED:
-        context.update(summary_context(gesprek))
-    context.update(agreements_context.facilitator_context(gesprek, presenter=presenter))
-    return context
 
 
 @login_required

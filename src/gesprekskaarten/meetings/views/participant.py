@@ -12,20 +12,11 @@ from django.views.decorators.http import require_POST
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.core.ratelimit import limit_posts
-from gesprekskaarten.live import services as live
 
 from .. import answering, discussion, screens, services
 from ..forms import CardForm, JoinCodeForm, JoinForm, NoteForm
 from ..models import Gesprek, Step
 from ..services import MeetingError
-
-
-def _stream_url(gesprek: Gesprek, audience: str) -> str:
-    """The stream to follow from this page on. The event sequence is read first and the step
-    again after it, so an event that happens while the page renders is replayed, not lost."""
-    url = live.stream_url(gesprek.channel, audience, last_event_id=live.last_seq(gesprek.channel))
-    gesprek.refresh_from_db(fields=["step", "closed_at"])
-    return url
 
 
 def cookie_name(gesprek: Gesprek) -> str:
@@ -112,7 +103,7 @@ def join(request, code):
 def _participant_context(request, gesprek, participant, *, sort="order"):
     """The page for this person: the shared screen, their own parts, and the stream of their
     language (read first: it fixes the step we show)."""
-    stream_url = _stream_url(gesprek, screens.audience(get_language()))
+    stream_url = screens.stream_url(gesprek, screens.audience(get_language()))
     return {
         **screens.participant_context(gesprek, participant, sort=sort),
         "stream_url": stream_url,
