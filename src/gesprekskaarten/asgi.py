@@ -6,9 +6,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gesprekskaarten.settings.dev")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from gesprekskaarten.core import handler  # noqa: E402
 
-django_application = get_asgi_application()
+django_application = handler.application()
 
 from gesprekskaarten.live.stream import with_live_streams  # noqa: E402
 from gesprekskaarten.meetings.answering import with_answer_endpoint  # noqa: E402

@@ -109,6 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": True, **POSTGRES_STATEMENT_OPTIONS}
+# Threads per process that run Django's views; each keeps its database connection
+# (core/handler.py).
+GK_DJANGO_THREADS = int(os.environ.get("GK_DJANGO_THREADS", "4"))
 # Threads per process that write answers for the lean answer endpoint (meetings/answering.py).
 # SQLite lets one writer in at a time: one thread, which keeps its connection. On PostgreSQL
 # answers are written side by side, with connections from the pool.

@@ -1,0 +1,73 @@
+"""Django's views run on a few kept threads that keep their database connections
+(core/handler.py), instead of a new thread and connection for every request."""
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connection
+
+from gesprekskaarten.core.handler import KeptThreadsHandler
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def get(app, path: str) -> tuple[int, bytes]:
+    async def call():
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "server": ("127.0.0.1", 80),
+            "client": ("127.0.0.1", 1),
+            "scheme": "http",
+            "root_path": "",
+        }
+        messages = [{"type": "http.request", "body": b""}]
+        sent = []
+
+        async def receive():
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(60)
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    return asyncio.run(call())
+
+
+def test_views_run_on_kept_threads_that_keep_their_database_connection():
+    app = KeptThreadsHandler(threads=1)
+    seen = []
+    respond = app.get_response
+
+    def spy(request):
+        response = respond(request)
+        seen.append((threading.current_thread().name, id(connection.connection)))
+        return response
+
+    app.get_response = spy
+    try:
+        for _ in range(3):
+            status, body = get(app, "/kaarten/")
+            assert status == 200 and b"Gesprekskaarten" in body
+    finally:
+        app.close()
+    assert len(seen) == 3 and len(set(seen)) == 1, seen  # one thread, one connection
+    assert seen[0][0].startswith("gk-django") and seen[0][0] != threading.current_thread().name
+
+
+def test_a_failing_view_gets_the_error_page_and_the_thread_goes_on():
+    app = KeptThreadsHandler(threads=1)
+    try:
+        assert get(app, "/kaarten/no-such-deck/")[0] == 404
+        assert get(app, "/kaarten/")[0] == 200
+    finally:
+        app.close()
