@@ -15,12 +15,13 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from gesprekskaarten.agreements import services as agreements
 from gesprekskaarten.core import fragments
 from gesprekskaarten.live.models import Event
 from gesprekskaarten.live.services import last_seq
-from gesprekskaarten.meetings import discussion, events, services, themes, voting
+from gesprekskaarten.meetings import discussion, events, screens, services, themes, voting
 from gesprekskaarten.meetings.models import Step
 from tests.factories import make_gesprek
 
@@ -284,3 +285,34 @@ def test_each_language_gets_its_own_render(room):
     for audience in ("participant-nl", "participant-en"):  # each browser puts in its own token
         main = json.loads(discussion_screen.payloads[audience])["main"]
         assert 'name="csrfmiddlewaretoken" value="gk-csrf"' in main
+    card = gesprek.principles.get().title
+    for publisher in ("nl", "en"):  # the summary is written in each reader's language
+        gesprek.step = Step.DISCUSSION
+        gesprek.save(update_fields=["step"])
+        with translation.override(publisher):
+            in_step(gesprek, Step.CLOSED)
+        closed = Event.objects.filter(channel=gesprek.channel, type="step").last().payloads
+        for language in ("nl", "en"):
+            main = json.loads(closed[f"participant-{language}"])["main"]
+            other = "en" if language == "nl" else "nl"
+            assert html.escape(card[language]) in main and card[other] not in main
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a server reads
+def test_results_are_computed_once_per_state_of_the_gesprek(monkeypatch):
+    gesprek = make_gesprek(cards=1, audience="everyone", threshold=2)
+    phones = [Phone(gesprek) for _ in range(3)]
+    in_step(gesprek, Step.MARKING)
+    mark(phones[0])
+    mark(phones[1], "missing")
+    in_step(gesprek, Step.RESULTS)
+    computed = []
+    results_for = screens.results_for
+    monkeypatch.setattr(screens, "results_for", lambda *a: computed.append(a) or results_for(*a))
+    pages = [phone.fetch() for phone in phones]
+    assert len(computed) == 1 and pages[0].count("gk-counts") == pages[2].count("gk-counts") > 0
+    in_step(gesprek, Step.MARKING, Step.RESULTS)  # new states
+    assert len(computed) == 2  # the event's own render, afresh inside its transaction
+    phones[0].fetch()
+    phones[1].fetch()
+    assert len(computed) == 3

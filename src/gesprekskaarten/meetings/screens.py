@@ -12,8 +12,11 @@ page it renders for that person (see docs/live.md, "What each screen gets").
 """
 
 import json
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -58,12 +61,17 @@ def template_of(gesprek: Gesprek) -> str:
 
 
 def participant_context(
-    gesprek: Gesprek, participant: Participant | None = None, *, sort: str = "order"
+    gesprek: Gesprek,
+    participant: Participant | None = None,
+    *,
+    sort: str = "order",
+    in_language: bool = True,
 ) -> dict:
     """What the participant's page shows in the gesprek's current step. Without a participant:
-    the page as everyone gets it from a live event (no own notes, marks or dots)."""
+    the page as everyone gets it from a live event (no own notes, marks or dots). Without
+    `in_language`, the parts written in the reader's language are left for `language_context`
+    (a live event adds them once per language)."""
     from gesprekskaarten.agreements import context as agreements_context
-    from gesprekskaarten.reports.summary import summary_context
 
     from .dialogue_forms import PARTICIPANT, dialogue_context
     from .forms import NoteForm
@@ -81,16 +89,25 @@ def participant_context(
         context.update(discussion_context(gesprek, viewer=participant))
         context.update(dialogue_context(gesprek, role=PARTICIPANT, viewer=participant))
         context["form"] = NoteForm()
-    elif gesprek.step == Step.CLOSED:
-        context.update(summary_context(gesprek))
+    if in_language:
+        context.update(language_context(gesprek))
     return context
+
+
+def language_context(gesprek: Gesprek) -> dict:
+    """The parts of a screen that are written in the active language: the closed summary."""
+    from gesprekskaarten.reports.summary import summary_context
+
+    if gesprek.step != Step.CLOSED:
+        return {}
+    language = translation.get_language()
+    return once_per_state(gesprek, ("summary", language), lambda: summary_context(gesprek))
 
 
 def facilitator_context(gesprek: Gesprek, *, presenter: bool = False, sort="order") -> dict:
     """What the facilitator's control page (or the presenter screen, seen by the room) shows
     in the current step; the view adds the join links and its stream."""
     from gesprekskaarten.agreements import context as agreements_context
-    from gesprekskaarten.reports.summary import summary_context
 
     from .dialogue_forms import FACILITATOR, PRESENTER, dialogue_context
     from .forms import TimerForm
@@ -110,8 +127,7 @@ def facilitator_context(gesprek: Gesprek, *, presenter: bool = False, sort="orde
         context.update(discussion_context(gesprek, moderator=not presenter))
         context.update(dialogue_context(gesprek, role=PRESENTER if presenter else FACILITATOR))
         context["timer_form"] = TimerForm()
-    elif gesprek.step == Step.CLOSED:
-        context.update(summary_context(gesprek))
+    context.update(language_context(gesprek))
     context.update(agreements_context.facilitator_context(gesprek, presenter=presenter))
     return context
 
@@ -131,13 +147,43 @@ def _cards(gesprek: Gesprek, participant: Participant | None) -> list[dict]:
 
 def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
     sort = sort if sort in SORTS else "order"
-    results = results_for(gesprek, sort)
+
+    def compute():
+        results = results_for(gesprek, sort)
+        return {"results": results, "previous_gesprek": trend.annotate(gesprek, results)}
+
     return {
-        "results": results,
-        "previous_gesprek": trend.annotate(gesprek, results),
+        **once_per_state(gesprek, ("results", sort), compute),
         "sort": sort,
         "sorts": list(SORTS),
     }
+
+
+_shared: OrderedDict = OrderedDict()
+_shared_lock = threading.Lock()
+SHARED_STATES = 64  # the newest states kept: a few per live gesprek
+
+
+def once_per_state(gesprek: Gesprek, what, compute):
+    """What every screen of a gesprek shows alike (results, trend, summary), computed once per
+    state of the gesprek: its newest event number, since every change publishes an event.
+
+    Inside a transaction (a writer rendering its event) it is computed afresh: the state it
+    sees is not committed yet, and must not be kept for readers who do not see it.
+    """
+    if connection.in_atomic_block:
+        return compute()
+    key = (gesprek.pk, live.last_seq(gesprek.channel), what)
+    with _shared_lock:
+        if key in _shared:
+            _shared.move_to_end(key)
+            return _shared[key]
+    value = compute()
+    with _shared_lock:
+        _shared[key] = value
+        while len(_shared) > SHARED_STATES:
+            _shared.popitem(last=False)
+    return value
 
 
 def discussion_context(gesprek: Gesprek, viewer: Participant | None = None, moderator=False):
@@ -183,17 +229,23 @@ def person_data(gesprek: Gesprek, participant: Participant, csrf_token: str) -> 
 
 def page_for_everyone(gesprek: Gesprek, language: str, context: dict | None = None) -> str:
     """The participant's page as a live event carries it: for everyone, in one language."""
-    context = context if context is not None else participant_context(gesprek)
+    if context is None:
+        context = participant_context(gesprek, in_language=False)
     with translation.override(language):
         return render_to_string(
             template_of(gesprek),
-            {**context, "csrf_token": CSRF_PLACEHOLDER, "LANGUAGE_CODE": language},
+            {
+                **context,
+                **language_context(gesprek),
+                "csrf_token": CSRF_PLACEHOLDER,
+                "LANGUAGE_CODE": language,
+            },
         )
 
 
 def step_payloads(gesprek: Gesprek) -> dict[str, str]:
     """Per participant audience: the page's address, title and <main> for the new state."""
-    context = participant_context(gesprek)  # computed once, rendered in each language
+    context = participant_context(gesprek, in_language=False)  # once, for every language
     payloads = {}
     for language in LANGUAGES:
         page = page_for_everyone(gesprek, language, context)
@@ -209,7 +261,7 @@ def step_payloads(gesprek: Gesprek) -> dict[str, str]:
 def region_payloads(gesprek: Gesprek, region_ids) -> dict[str, str]:
     """Per participant audience: the page's address and the new HTML of each changed region
     the participant's page has (a region it does not show is left out)."""
-    context = participant_context(gesprek)
+    context = participant_context(gesprek, in_language=False)
     payloads = {}
     for language in LANGUAGES:
         page = page_for_everyone(gesprek, language, context)
