@@ -70,3 +70,35 @@ def test_report_benchmark_smoke_run_prints_every_figure():
     for extension in ("pdf", "html", "md", "csv", "json"):
         assert re.search(rf"report as {extension} +\d+ KB +\d+\.\d ms", out), out
     assert len(re.findall(r"(within|OVER) 0\.5 s\)", out)) == 2 + 5 + 1, out
+
+
+def test_live_herd_benchmark_smoke_run_prints_every_figure():
+    if not os.access("/usr/bin/redis-server", os.X_OK):
+        pytest.skip(
+            "redis-server is missing (Debian package redis-server); run 'make test' as root."
+        )
+    out = smoke_run("live_herd.py", timeout=180)
+    for label in (
+        "lobby → marking",
+        "progress (reference)",
+        "marking → results",
+        "results → discussion",
+        "next question",
+        "note posted",
+        "rode draad made",
+        "vote opened",
+        "vote closed",
+        "agreement made",
+        "content / fetch",
+        "participant page (results)",
+        "participant page (discussion)",
+        "trivial Django view: GET /taal/ (302)",
+        "bare ASGI reply: GET /live/stream/ (403)",
+        "content mode, fallbacks to a page fetch",
+    ):
+        assert label in out, f"{label!r} missing from:\n{out}"
+    for mode in ("fetch", "content"):
+        assert re.search(rf"^\| {mode} \| 5 \| \d+\.\d+ \| \d+\.\d \(\d+\.\d\) \|", out, re.M), out
+    assert "figures: complete" in out, out
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert not [line for line in table if "n/a" in line], out

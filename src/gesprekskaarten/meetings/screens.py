@@ -73,7 +73,7 @@ def participant_context(
     (a live event adds them once per language)."""
     from gesprekskaarten.agreements import context as agreements_context
 
-    from .dialogue_forms import PARTICIPANT, dialogue_context
+    from .discussion_forms import PARTICIPANT, themes_and_votes_context
     from .forms import NoteForm
 
     context = {
@@ -87,7 +87,7 @@ def participant_context(
         context.update(results_context(gesprek, sort))
     elif gesprek.step == Step.DISCUSSION:
         context.update(discussion_context(gesprek, viewer=participant))
-        context.update(dialogue_context(gesprek, role=PARTICIPANT, viewer=participant))
+        context.update(themes_and_votes_context(gesprek, role=PARTICIPANT, viewer=participant))
         context["form"] = NoteForm()
     if in_language:
         context.update(language_context(gesprek))
@@ -109,7 +109,7 @@ def facilitator_context(gesprek: Gesprek, *, presenter: bool = False, sort="orde
     in the current step; the view adds the join links and its stream."""
     from gesprekskaarten.agreements import context as agreements_context
 
-    from .dialogue_forms import FACILITATOR, PRESENTER, dialogue_context
+    from .discussion_forms import FACILITATOR, PRESENTER, themes_and_votes_context
     from .forms import TimerForm
 
     done, joined = services.progress(gesprek)
@@ -125,7 +125,9 @@ def facilitator_context(gesprek: Gesprek, *, presenter: bool = False, sort="orde
     elif gesprek.step == Step.DISCUSSION:
         # The presenter screen is seen by the room: hidden notes stay off it.
         context.update(discussion_context(gesprek, moderator=not presenter))
-        context.update(dialogue_context(gesprek, role=PRESENTER if presenter else FACILITATOR))
+        context.update(
+            themes_and_votes_context(gesprek, role=PRESENTER if presenter else FACILITATOR)
+        )
         context["timer_form"] = TimerForm()
     context.update(language_context(gesprek))
     context.update(agreements_context.facilitator_context(gesprek, presenter=presenter))

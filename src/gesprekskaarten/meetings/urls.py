@@ -2,7 +2,7 @@ from django.urls import path
 
 from gesprekskaarten.core import converters  # noqa: F401  (registers <id:...>)
 
-from .views import dialogue, facilitator, participant
+from .views import discussion, facilitator, participant
 
 app_name = "meetings"
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("g/<str:code>/antwoord/", participant.answer, name="answer"),
     path("g/<str:code>/notities/", participant.note_add, name="note_add"),
     path("g/<str:code>/notities/<id:note_id>/", participant.note_edit, name="note_edit"),
-    path("g/<str:code>/stemmen/", dialogue.ballot, name="ballot"),
+    path("g/<str:code>/stemmen/", discussion.ballot, name="ballot"),
     # Facilitators: logged in, member of the gesprek's team.
     path("begeleiden/", facilitator.dashboard, name="dashboard"),
     path("begeleiden/nieuw/", facilitator.new, name="new"),
@@ -30,38 +30,38 @@ urlpatterns = [
         facilitator.hide_note,
         name="hide_note",
     ),
-    # Rode draden and dot voting (views/dialogue.py).
-    path("begeleiden/<uuid:public_id>/rode-draden/", dialogue.theme_page, name="themes"),
+    # Rode draden and dot voting (views/discussion.py).
+    path("begeleiden/<uuid:public_id>/rode-draden/", discussion.theme_page, name="themes"),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/nieuw/",
-        dialogue.theme_create,
+        discussion.theme_create,
         name="theme_create",
     ),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/naam/",
-        dialogue.theme_rename,
+        discussion.theme_rename,
         name="theme_rename",
     ),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/samenvoegen/",
-        dialogue.theme_merge,
+        discussion.theme_merge,
         name="theme_merge",
     ),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/splitsen/",
-        dialogue.theme_split,
+        discussion.theme_split,
         name="theme_split",
     ),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/<id:theme_id>/verwijderen/",
-        dialogue.theme_delete,
+        discussion.theme_delete,
         name="theme_delete",
     ),
     path(
         "begeleiden/<uuid:public_id>/rode-draden/notities/<id:note_id>/",
-        dialogue.note_theme,
+        discussion.note_theme,
         name="note_theme",
     ),
-    path("begeleiden/<uuid:public_id>/stemming/", dialogue.vote_open, name="vote_open"),
-    path("begeleiden/<uuid:public_id>/stemming/sluiten/", dialogue.vote_close, name="vote_close"),
+    path("begeleiden/<uuid:public_id>/stemming/", discussion.vote_open, name="vote_open"),
+    path("begeleiden/<uuid:public_id>/stemming/sluiten/", discussion.vote_close, name="vote_close"),
 ]

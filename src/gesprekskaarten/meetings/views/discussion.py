@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from gesprekskaarten.core.ratelimit import limit_posts
 
 from .. import themes, voting
-from ..dialogue_forms import (
+from ..discussion_forms import (
     BallotForm,
     MergeForm,
     MoveNoteForm,

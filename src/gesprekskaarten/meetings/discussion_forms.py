@@ -141,11 +141,11 @@ class BallotForm(forms.Form):
         return {pk: self.cleaned_data.get(f"option-{pk}") or 0 for pk in self.option_ids}
 
 
-def dialogue_context(gesprek, *, role: str, viewer: Participant | None = None) -> dict:
+def themes_and_votes_context(gesprek, *, role: str, viewer: Participant | None = None) -> dict:
     """What a discussion page shows of the themes and the dot votes: the facilitator's control
     page, the presenter screen, or a participant's page (for `viewer`, or for everyone)."""
     box = voting.vote_box(gesprek, viewer)
-    context = {"dialogue_role": role, "rode_draden": themes.themes_of(gesprek), "vote_box": box}
+    context = {"screen_role": role, "rode_draden": themes.themes_of(gesprek), "vote_box": box}
     if role == PARTICIPANT and box.open:
         context["ballot_form"] = BallotForm(vote=box.open, options=box.options, own=box.own)
     if role == FACILITATOR and not box.open:
