@@ -281,12 +281,43 @@ def test_discussion_with_live_notes_questions_and_timer(browser, tmp_path):
         page.get_by_label("Minuten").fill("3")
         page.get_by_role("button", name="Start de timer").click()
         expect(bram.locator(".gk-timer__text")).to_contain_text("Nog 2:5")
+
+        # Bram edits his own note while Anna posts one: the update is for the discussion
+        # page, not his edit page, which stays as it is, with what he typed; nothing fetched.
+        fetched = []
+        bram.on(
+            "request",
+            lambda r: (
+                fetched.append(r.url) if r.resource_type == "fetch" and r.method == "GET" else None
+            ),
+        )
+        bram.get_by_role("button", name="Notitie plaatsen").click()  # his "Half af"
+        bram.get_by_role("link", name="Je notitie veranderen of verwijderen").click()
+        expect(bram.get_by_role("heading", name="Verander je notitie")).to_be_visible()
+        mark_live(bram)
+        bram.get_by_label("Je notitie").fill("Bijna klaar")
+        anna.get_by_label("Je notitie").fill("Nog een")
+        anna.get_by_role("button", name="Notitie plaatsen").click()
+        expect(page.locator(".gk-note__text")).to_have_count(3)  # with the hidden one
+        mark_live(anna)  # her post was a page load of her own
+        bram.wait_for_timeout(500)  # the event has reached Bram's page too by now
+        expect(bram.get_by_role("heading", name="Verander je notitie")).to_be_visible()
+        expect(bram.get_by_label("Je notitie")).to_have_value("Bijna klaar")
+        assert not_reloaded(bram) and "/notities/" in bram.url
+        bram.get_by_role("button", name="Opslaan").click()
+        expect(bram.locator(".gk-note__text")).to_have_text(["Bijna klaar", "Nog een"])
+        mark_live(bram)
+
+        # A note half written when the question changes is still in the box afterwards.
+        bram.get_by_label("Je notitie").fill("Voor de volgende vraag")
         page.get_by_role("button", name="Volgende vraag").click()
         second_question = DECK["method"]["questions"][1]["nl"]
         for person in (anna, bram):
             expect(person.get_by_role("heading", name=second_question)).to_be_visible()
             expect(person.locator(".gk-timer__text")).to_have_count(0)
             assert not_reloaded(person)
+        expect(bram.get_by_label("Je notitie")).to_have_value("Voor de volgende vraag")
+        assert fetched == [], "Bram's screen fetched a page"
         presenter = page.context.new_page()
         presenter.goto(page.url + "scherm/")
         expect(presenter.get_by_role("heading", name=second_question)).to_be_visible()
