@@ -15,7 +15,10 @@ A person can type anything, so every text passes through `PdfText.clean` before 
   character but line break and tab (some fonts map them to pictures; we do not use those)
   becomes U+FFFD "�", and `replaced` becomes true, so that the document can say so; so does a
   combining mark that no font of its base character has (e.g. an Arabic vowel sign on a Latin
-  letter), or that has no base character.
+  letter), or that has no base character;
+- a text of which nothing visible is left (say, only a right-to-left override) becomes "�" as a
+  whole, so that nothing typed silently disappears (and no heading is left empty, which PDF/UA
+  forbids).
 
 `PdfText.isolate` wraps one text typed by a person (or a deck's text) in a first-strong isolate
 (U+2068 ... U+2069) after removing its own bidi controls, so that right-to-left text keeps its
@@ -150,6 +153,10 @@ def strip_bidi_controls(text: str) -> str:
     return "".join(char for char in text if char not in BIDI_CONTROLS)
 
 
+def is_visible(char: str) -> bool:
+    return not (char.isspace() or char in BIDI_CONTROLS or is_default_ignorable(ord(char)))
+
+
 def is_mark(char: str) -> bool:
     return unicodedata.category(char) in ("Mn", "Mc", "Me")
 
@@ -204,8 +211,13 @@ class PdfText:
                 char, fonts = REPLACEMENT, fonts_of_replacement
             out.append(char)
             base_fonts = fonts
-        out.append(PDI * open_isolates)
-        return "".join(out)
+        cleaned = "".join(out) + PDI * open_isolates
+        if not any(map(is_visible, cleaned)) and not all(map(str.isspace, str(text))):
+            # Something was typed and nothing of it can be shown: say so rather than show
+            # nothing (PDF/UA also refuses a heading without text).
+            self.replaced = True
+            return REPLACEMENT
+        return cleaned
 
     def clean_all(self, value):
         """`clean` applied to every string in nested lists, tuples and dictionaries."""
