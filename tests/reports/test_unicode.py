@@ -219,6 +219,17 @@ def test_a_character_no_font_has_is_replaced_and_the_pdf_says_so():
     assert texts["note"] in [n for q in document["questions"] for n in q["notes"]]
 
 
+def test_an_empty_text_stays_empty_and_is_left_out():
+    built = small_gesprek()
+    texts = regression_texts()
+    texts["who"] = ""  # "who" is optional; an empty one has no row in the PDF
+    set_texts(built, **texts)
+    printed = pdfcheck.all_text(render_report(built.gesprek, "pdf", "en"))
+    assert "Who" not in printed
+    assert REPLACED_NOTE not in printed
+    assert PdfText().isolate("") == ""
+
+
 def test_the_dutch_pdf_says_so_in_dutch():
     built = small_gesprek()
     texts = regression_texts()

@@ -161,6 +161,39 @@ def is_mark(char: str) -> bool:
     return unicodedata.category(char) in ("Mn", "Mc", "Me")
 
 
+@functools.cache
+def simple_characters() -> frozenset[str]:
+    """Characters that can stay whatever their neighbours: a font has them, and they are
+    letters, digits, punctuation, symbols or spaces (no marks, controls or formatting)."""
+    simple = {
+        chr(code)
+        for code in covered()
+        if unicodedata.category(chr(code))[0] in "LNPS" or unicodedata.category(chr(code)) == "Zs"
+    }
+    return frozenset(simple - FORBIDDEN) | KEPT_CONTROLS | {FSI, PDI}
+
+
+def _font_mask(code: int, masks: dict[int, int] = {}) -> int:  # noqa: B006 - a cache
+    """Which shipped fonts have the character: bit i for the i-th of `font_cmaps()`."""
+    mask = masks.get(code)
+    if mask is None:
+        mask = sum(1 << index for index, cmap in enumerate(font_cmaps()) if code in cmap)
+        masks[code] = mask
+    return mask
+
+
+def _isolates_balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        if char == FSI:
+            depth += 1
+        elif char == PDI:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 class PdfText:
     """Cleans texts for one PDF and remembers whether it had to replace a character."""
 
@@ -168,8 +201,10 @@ class PdfText:
         self.replaced = False
 
     def isolate(self, text: str) -> str:
-        """One text of a person or a deck, as its own bidi island."""
-        return FSI + strip_bidi_controls(str(text)) + PDI
+        """One text of a person or a deck, as its own bidi island (an empty text stays empty:
+        the layout leaves out what is empty)."""
+        text = str(text)
+        return FSI + strip_bidi_controls(text) + PDI if text else ""
 
     def clean(self, text: str) -> str:
         """`text` with only what the shipped fonts can draw, as described above.
@@ -178,12 +213,18 @@ class PdfText:
         font for the whole cluster): a mark that no font of its base character has, or that has
         no base character in the text, is replaced as well.
         """
-        cmaps = font_cmaps()
-        fonts_of_replacement = [cmap for cmap in cmaps if ord(REPLACEMENT) in cmap]
+        text = str(text)
+        if (
+            simple_characters().issuperset(text)
+            and (FSI not in text or _isolates_balanced(text))
+            and any(not char.isspace() and char not in (FSI, PDI) for char in text)
+        ):
+            return text  # most texts: nothing to do
+        replacement_mask = _font_mask(ord(REPLACEMENT))
         out = []
-        base_fonts: list[frozenset[int]] = []  # the fonts that can draw the cluster so far
+        base_mask = 0  # the fonts that can draw the cluster so far
         open_isolates = 0
-        for char in str(text).replace("\r\n", "\n"):
+        for char in text.replace("\r\n", "\n"):
             code = ord(char)
             if char in EMBEDDINGS:
                 continue
@@ -195,24 +236,24 @@ class PdfText:
                 else:
                     open_isolates += 1
                 out.append(char)
-                base_fonts = []
+                base_mask = 0
                 continue
             if char in LINE_BREAKS or char in KEPT_CONTROLS:
                 out.append("\n" if char in LINE_BREAKS else char)
-                base_fonts = []
+                base_mask = 0
                 continue
-            fonts = [cmap for cmap in cmaps if code in cmap]
-            if is_mark(char) and fonts:
-                fonts = [cmap for cmap in base_fonts if code in cmap]
-            if not fonts or char in FORBIDDEN or unicodedata.category(char) == "Cc":
+            mask = _font_mask(code)
+            if mask and is_mark(char):
+                mask &= base_mask
+            if not mask or char in FORBIDDEN or unicodedata.category(char) == "Cc":
                 if char == "\ufeff" or (is_default_ignorable(code) and char not in FORBIDDEN):
                     continue  # invisible anyway
                 self.replaced = True
-                char, fonts = REPLACEMENT, fonts_of_replacement
+                char, mask = REPLACEMENT, replacement_mask
             out.append(char)
-            base_fonts = fonts
+            base_mask = mask
         cleaned = "".join(out) + PDI * open_isolates
-        if not any(map(is_visible, cleaned)) and not all(map(str.isspace, str(text))):
+        if not any(map(is_visible, cleaned)) and not all(map(str.isspace, text)):
             # Something was typed and nothing of it can be shown: say so rather than show
             # nothing (PDF/UA also refuses a heading without text).
             self.replaced = True
