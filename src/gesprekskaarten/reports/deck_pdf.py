@@ -3,9 +3,10 @@
 `render_deck_pdf` builds the deck's texts (in one language) into a JSON document and lets Typst
 lay it out with `typst/deck.typ`: A6 cards with the principle and its values on the front and the
 behaviours on the back, or four of them on an A4 sheet with crop marks. The deck text is passed as
-data, never as markup, so no character in a deck file can change the layout. Fonts (Noto Sans,
-shipped in `fonts/`) are embedded; the PDF is declared PDF/A-2a and PDF/UA-1, with title,
-language, author and keywords.
+data, never as markup, so no character in a deck file can change the layout. Fonts (Noto Sans
+and its fallbacks, shipped in `fonts/`) are embedded; a character none of them has is replaced
+(pdf_text.py); the PDF is declared PDF/A-2a and PDF/UA-1, with title, language, author and
+keywords.
 """
 
 import functools
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from gesprekskaarten.decks.models import Audience, DeckVersion, localized
 
+from .pdf_text import PdfText, replaced_note
 from .typst_pdf import PDF_STANDARDS as PDF_STANDARDS  # used by bench/print_deck.py
 from .typst_pdf import compile_pdf
 from .typst_pdf import fonts as _fonts  # noqa: F401 - used by bench/print_deck.py
@@ -171,6 +173,12 @@ def render_deck_pdf(
         raise PrintError(f"Unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}.")
     with translation.override(language):
         document = deck_document(version, language, base_url or settings.GK_BASE_URL)
+        # An imported deck can hold any text: what no shipped font has is replaced, and the
+        # method card says so.
+        pdf_text = PdfText()
+        document = pdf_text.clean_all(document)
+        if pdf_text.replaced:
+            document["cards"][0]["front"].append(_block("para", replaced_note()))
         layout_name = {
             "a6": _("A6 cards, front and back"),
             "a4-4up": _("four A6 cards on each A4 sheet, with crop marks; print double-sided"),

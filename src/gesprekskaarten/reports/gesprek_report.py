@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import typst
@@ -21,6 +22,7 @@ from gesprekskaarten.meetings.models import Gesprek
 
 from . import labels as text
 from .document import COUNT_FIELDS, report_document
+from .pdf_text import PdfText, replaced_note, strip_bidi_controls
 from .summary import Summary, build_summary
 from .typst_pdf import compile_pdf
 
@@ -91,14 +93,18 @@ def render_html(summary: Summary) -> bytes:
 # --- what Markdown and PDF lay out ---------------------------------------------------------
 
 
-def report_view(summary: Summary) -> dict:
-    """The summary as texts in the active language, in reading order, for Markdown and PDF."""
+def report_view(summary: Summary, typed: Callable[[str], str] = str) -> dict:
+    """The summary as texts in the active language, in reading order, for Markdown and PDF.
+
+    `typed` is applied to every text a person typed or a deck holds, before it is put next to
+    other text; the PDF isolates each such text for the bidi algorithm (pdf_text.py).
+    """
     label = text.report_labels()
     facts = [
-        (label["team"], summary.team_name),
+        (label["team"], typed(summary.team_name)),
         (label["date"], text.long_date(summary.date)),
-        (label["cards"], ", ".join(card.title for card in summary.cards)),
-        (label["deck"], f"{summary.deck_title} ({summary.deck_version_label})"),
+        (label["cards"], ", ".join(typed(card.title) for card in summary.cards)),
+        (label["deck"], f"{typed(summary.deck_title)} ({typed(summary.deck_version_label)})"),
         (label["behaviours"], str(summary.audience_label)),
         (label["participants"], str(summary.participants)),
         (label["threshold"], str(summary.threshold)),
@@ -108,14 +114,14 @@ def report_view(summary: Summary) -> dict:
         totals = row.totals
         cards.append(
             {
-                "title": row.card.title,
+                "title": typed(row.card.title),
                 "summary": text.card_totals(totals)
                 if totals
                 else text.card_too_few(summary.threshold),
                 "segments": _segments(totals) if totals else [],
                 "rows": [
                     {
-                        "text": b.text,
+                        "text": typed(b.text),
                         "leaders": b.audience == "leaders",
                         "counts": [getattr(b.counts, name) for name in COUNT_FIELDS[1:]]
                         if b.counts
@@ -132,7 +138,7 @@ def report_view(summary: Summary) -> dict:
         options = None
         if result.shown:
             options = [
-                f"{o.text} — {text.dots(o.dots)}"
+                f"{typed(o.text)} — {text.dots(o.dots)}"
                 + (f" ({label['shared_place']})" if o.tied else "")
                 for o in result.options
             ]
@@ -148,17 +154,17 @@ def report_view(summary: Summary) -> dict:
     for a in summary.agreements:
         details = []
         if a.drop_reason:
-            details.append((label["drop_reason"], a.drop_reason))
+            details.append((label["drop_reason"], typed(a.drop_reason)))
         if a.theme:
-            details.append((label["from_theme"], a.theme))
+            details.append((label["from_theme"], typed(a.theme)))
         if a.principles:
-            details.append((label["principles"], ", ".join(c.title for c in a.principles)))
+            details.append((label["principles"], ", ".join(typed(c.title) for c in a.principles)))
         if a.behaviours:
-            details.append((label["behaviours"], "; ".join(a.behaviours)))
+            details.append((label["behaviours"], "; ".join(typed(b) for b in a.behaviours)))
         agreements.append(
             {
-                "what": a.what,
-                "who": a.who,
+                "what": typed(a.what),
+                "who": typed(a.who),
                 "due_on": text.long_date(a.due_on),
                 "status": str(a.status_label),
                 "details": details,
@@ -166,15 +172,18 @@ def report_view(summary: Summary) -> dict:
         )
     return {
         "lang": summary.language,
-        "title": summary.title,
+        "title": typed(summary.title),
         "labels": label,
         "facts": facts,
         "k_note": text.k_note(summary.threshold),
         "cards": cards,
         "questions": [
-            {"title": f"{q.order}. {q.text}", "notes": q.notes} for q in summary.questions
+            {"title": f"{q.order}. {typed(q.text)}", "notes": [typed(n) for n in q.notes]}
+            for q in summary.questions
         ],
-        "themes": [{"title": t.name, "notes": t.notes} for t in summary.themes],
+        "themes": [
+            {"title": typed(t.name), "notes": [typed(n) for n in t.notes]} for t in summary.themes
+        ],
         "votes": votes,
         "agreements": agreements,
         "follow_up": text.follow_up(summary.follow_up_on),
@@ -330,18 +339,24 @@ def _csv_counts(counts) -> dict:
 
 
 def render_pdf(summary: Summary) -> bytes:
-    view = report_view(summary)
+    """Any text can be in it: what no shipped font has is replaced, and the PDF says so."""
+    pdf_text = PdfText()
+    view = report_view(summary, typed=pdf_text.isolate)
+    plain = strip_bidi_controls  # the metadata is not laid out: no isolates needed there
     meta = {
-        "title": f"{view['labels']['report']}: {summary.title}",
-        "author": summary.team_name,
+        "title": f"{view['labels']['report']}: {plain(summary.title)}",
+        "author": plain(summary.team_name),
         "description": _("Report of a gesprek with the cards %(deck)s, %(date)s.")
-        % {"deck": summary.deck_title, "date": text.long_date(summary.date)},
-        "keywords": [summary.deck_title, summary.team_name, _("gesprek report")],
+        % {"deck": plain(summary.deck_title), "date": text.long_date(summary.date)},
+        "keywords": [plain(summary.deck_title), plain(summary.team_name), _("gesprek report")],
     }
+    data = pdf_text.clean_all({**view, "meta": meta})
+    if pdf_text.replaced:
+        data["replaced"] = replaced_note()
     try:
         return compile_pdf(
             "report.typ",
-            {"data": json.dumps({**view, "meta": meta}, ensure_ascii=False)},
+            {"data": json.dumps(data, ensure_ascii=False)},
             timestamp=summary.closed_at or summary.started_at,
         )
     except typst.TypstError as error:

@@ -26,6 +26,7 @@ from gesprekskaarten.teams.models import Team
 
 from . import labels as text
 from .gesprek_report import ReportError
+from .pdf_text import PdfText, replaced_note, strip_bidi_controls
 from .summary import changes_by_agreement, status_at
 from .typst_pdf import compile_pdf
 
@@ -237,21 +238,24 @@ def trend_description(trend: PrincipleTrend) -> str:
 
 
 def render_history_pdf(history: TeamHistory) -> bytes:
+    """Any text can be in it: what no shipped font has is replaced, and the PDF says so."""
+    pdf_text = PdfText()
+    typed, plain = pdf_text.isolate, strip_bidi_controls
     with translation.override(history.language):
         label = text.report_labels()
         statuses = [str(Status(value).label) for value in Status.values]
         data = {
             "lang": history.language,
             "meta": {
-                "title": _("History of %(team)s") % {"team": history.team_name},
-                "author": history.team_name,
+                "title": _("History of %(team)s") % {"team": plain(history.team_name)},
+                "author": plain(history.team_name),
                 "description": _(
                     "All gesprekken of the team, its agreements over time and the trend per "
                     "principle."
                 ),
-                "keywords": [history.team_name, _("team history")],
+                "keywords": [plain(history.team_name), _("team history")],
             },
-            "heading": _("History of %(team)s") % {"team": history.team_name},
+            "heading": _("History of %(team)s") % {"team": typed(history.team_name)},
             "label": _("Team history"),
             "made": _("Made on %(date)s.") % {"date": text.long_date(_local_date(history.made_at))},
             "gesprekken": {
@@ -260,8 +264,10 @@ def render_history_pdf(history: TeamHistory) -> bytes:
                 "rows": [
                     [
                         text.long_date(row.date),
-                        row.title if row.is_closed else f"{row.title} ({row.step_label})",
-                        ", ".join(row.cards),
+                        typed(row.title)
+                        if row.is_closed
+                        else f"{typed(row.title)} ({row.step_label})",
+                        ", ".join(typed(card) for card in row.cards),
                         str(row.participants),
                     ]
                     for row in history.gesprekken
@@ -283,13 +289,13 @@ def render_history_pdf(history: TeamHistory) -> bytes:
                 "empty": _("No ended gesprekken yet."),
                 "items": [
                     {
-                        "title": trend.title,
+                        "title": typed(trend.title),
                         "svg": trend_svg(trend, f"gk-trend-{number}"),
                         "alt": trend_description(trend),
                         "rows": [
                             [
                                 text.long_date(p.date),
-                                p.title,
+                                typed(p.title),
                                 f"{p.percent}%" if p.share is not None else label["too_few"],
                                 str(p.respondents) if p.respondents is not None else "",
                             ]
@@ -300,6 +306,9 @@ def render_history_pdf(history: TeamHistory) -> bytes:
                 ],
             },
         }
+        data = pdf_text.clean_all(data)
+        if pdf_text.replaced:
+            data["replaced"] = replaced_note()
     try:
         return compile_pdf(
             "history.typ",
