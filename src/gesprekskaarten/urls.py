@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from gesprekskaarten.core import views as core
+from gesprekskaarten.core.ratelimit import login_limited
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", set_language, name="set_language"),
+    # The admin's login behind the same limits as /inloggen/ (this pattern comes first).
+    path("beheer/login/", login_limited(admin.site.login)),
     path("beheer/", admin.site.urls),
 ]
 
