@@ -20,4 +20,6 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
 ]
 
+handler400 = "gesprekskaarten.core.views.bad_request"
+handler403 = "gesprekskaarten.core.views.permission_denied"
 handler404 = "gesprekskaarten.core.views.page_not_found"
