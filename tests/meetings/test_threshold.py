@@ -80,8 +80,9 @@ def test_the_model_refuses_a_new_k_once_marking_started(step):
     ):
         services.set_step(gesprek, next_step)
     gesprek.threshold = 2
-    with pytest.raises(ValidationError, match="cannot change once marking has started"):
+    with pytest.raises(ValidationError) as refused:
         gesprek.full_clean()
+    assert [error.code for error in refused.value.error_dict["threshold"]] == ["threshold_fixed"]
     with pytest.raises(ThresholdFixed):
         gesprek.save()
     gesprek.refresh_from_db()

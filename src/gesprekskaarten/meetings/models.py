@@ -51,10 +51,8 @@ class ThresholdFixed(ValidationError):
     k would show counts that were hidden when people answered."""
 
     def __init__(self):
-        super().__init__(
-            {"threshold": _("The anonymity threshold cannot change once marking has started.")},
-            code="threshold_fixed",
-        )
+        message = _("The anonymity threshold cannot change once marking has started.")
+        super().__init__({"threshold": ValidationError(message, code="threshold_fixed")})
 
 
 class AudienceChoice(models.TextChoices):

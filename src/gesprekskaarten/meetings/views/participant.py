@@ -37,9 +37,19 @@ def cookie_name(gesprek: Gesprek) -> str:
 def participant_key(request) -> int | None:
     """What the per-participant limits count: the participant, only when the cookie belongs
     to one (made-up cookies create no counters; the view refuses them)."""
-    gesprek = services.find_by_code(request.resolver_match.kwargs.get("code", ""))
-    participant = gesprek and _participant_or_none(request, gesprek)
+    _gesprek, participant = _found(request, request.resolver_match.kwargs.get("code", ""))
     return participant.pk if participant else None
+
+
+def _found(request, code):
+    """(the gesprek of `code` or None, this device's participant in it or None), looked up
+    once per request: the rate limit and the view both need them."""
+    found = getattr(request, "_gk_found", None)
+    if found is None or found[0] != code:
+        gesprek = services.find_by_code(code)
+        participant = _participant_or_none(request, gesprek) if gesprek else None
+        found = request._gk_found = (code, gesprek, participant)
+    return found[1], found[2]
 
 
 def _participant_or_none(request, gesprek):
@@ -165,8 +175,10 @@ def _discussion_context(gesprek, viewer=None, moderator=False):
 
 def _gesprek_and_participant(request, code):
     """The gesprek of this code (or 404) and this device's participant in it (or None)."""
-    gesprek = _gesprek_or_404(code)
-    return gesprek, _participant_or_none(request, gesprek)
+    gesprek, participant = _found(request, code)
+    if gesprek is None:
+        raise Http404
+    return gesprek, participant
 
 
 @limit_posts(ratelimit.NOTES, key=participant_key)
