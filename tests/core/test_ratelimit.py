@@ -11,6 +11,7 @@ from django.urls import reverse
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.meetings import answering
 from tests.factories import make_facilitator, make_gesprek
+from tests.live.conftest import redis_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,31 @@ def test_flooding_with_made_up_participants_leaves_blocked_addresses_blocked(set
     assert log_in(login_guesser, "nobody", "wrong").status_code == 429
 
 
+def test_counters_in_redis_hold_and_are_shared(settings, redis_server):  # noqa: F811
+    """With GK_CACHE_URL the counters are in Redis: the same flood leaves them in place, and
+    another process (here: a second store object) sees the same counts."""
+    url = redis_server.url.rsplit("/", 1)[0] + "/1"
+    settings.CACHES = {
+        "default": {"BACKEND": "gesprekskaarten.core.cache.ResilientRedisCache", "LOCATION": url}
+    }
+    settings.GK_RATE_WRONG_CODES_PER_MINUTE = 3
+    assert isinstance(ratelimit.store(), ratelimit.CacheCounters)
+    try:
+        guesser = at("203.0.113.7")
+        assert [try_code(guesser) for _ in range(4)] == [200, 200, 200, 429]
+        gesprek = make_gesprek(step="marking")
+        cookie = answering.cookie_name(gesprek.join_code)
+        flood = Client()
+        for number in range(350):
+            flood.cookies[cookie] = f"made-up-{number}"
+            answer = {"behaviour": "1", "choice": "missing"}
+            flood.post(reverse("meetings:answer", args=[gesprek.join_code]), answer)
+        assert try_code(guesser) == 429
+        assert ratelimit.WRONG_CODES.count("203.0.113.7") == 5  # every wrong code counts
+    finally:
+        ratelimit.reset()
+
+
 def test_made_up_participants_create_no_counters():
     gesprek = make_gesprek(step="marking")
     cookie = answering.cookie_name(gesprek.join_code)
@@ -83,10 +109,18 @@ def test_a_full_store_drops_no_counter_and_limits_newcomers_together(settings):
     assert len(ratelimit.store()._counters) == 20
 
 
-def test_ipv6_addresses_count_per_network():
-    first = at("2001:db8:1:2::1")
-    assert ratelimit.client_address(first.request().wsgi_request) == "2001:db8:1:2::/64"
-    assert ratelimit.client_address(at("::ffff:192.0.2.1").request().wsgi_request) == "192.0.2.1"
+@pytest.mark.parametrize(
+    ("address", "counted"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),
+        ("192.0.2.1", "192.0.2.1"),
+        ("", "unknown"),
+    ],
+)
+def test_ipv6_addresses_count_per_network(rf, address, counted):
+    assert ratelimit.client_address(rf.get("/", REMOTE_ADDR=address)) == counted
 
 
 # -- 3. wrong codes never lock out a right one ----------------------------------------------
