@@ -183,8 +183,8 @@ GK_BROKER_URL = os.environ.get("GK_BROKER_URL", "memory://")
 # A join code stops working this many days after the gesprek was created (or when it closes).
 GK_JOIN_CODE_DAYS = int(os.environ.get("GK_JOIN_CODE_DAYS", "14"))
 # Rate limits (core/ratelimit.py; what each protects: docs/security.md). Per minute unless said.
-# Wrong join codes per address and in total; join codes looked up per address once it (or
-# everyone together) is over those limits: a valid code still gets in, up to this many.
+# Wrong join codes per address and in total; join codes looked up per address once it is
+# limited by those (docs/security.md): a valid code still gets in, up to this many.
 GK_RATE_WRONG_CODES_PER_MINUTE = int(os.environ.get("GK_RATE_WRONG_CODES_PER_MINUTE", "10"))
 GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE = int(
     os.environ.get("GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE", "300")

@@ -71,10 +71,15 @@ def _find_for_joining(request, code) -> Gesprek | None:
     """The gesprek of `code`, or None, or Refused. A valid code is never refused by the
     wrong-code limits: a room behind one address gets in after someone mistyped, and a flood
     of wrong codes from elsewhere locks nobody out. So that a valid code cannot be guessed
-    past the limits either, an address that is over them gets only
-    GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE look-ups a minute (docs/security.md)."""
+    past the limits either, a *limited* address gets only
+    GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE look-ups a minute (docs/security.md). An address
+    is limited after its tenth wrong code in a minute, or, while everyone's wrong codes are
+    over the global cap, after its first."""
     address = ratelimit.client_address(request)
-    limited = ratelimit.WRONG_CODES.reached(address) or ratelimit.WRONG_CODES_TOTAL.reached("*")
+    wrong = ratelimit.WRONG_CODES.count(address)
+    limited = wrong >= ratelimit.WRONG_CODES.allowed or (
+        wrong > 0 and ratelimit.WRONG_CODES_TOTAL.reached("*")
+    )
     if limited and (
         ratelimit.CODES_WHILE_LIMITED.hit(address) > ratelimit.CODES_WHILE_LIMITED.allowed
     ):
