@@ -36,7 +36,8 @@ class Limit:
 
     def hit(self, key) -> int:
         """Count one hit for `key` in the current window; returns the count so far."""
-        return store().incr(self._key(key), self.window, self._key("overflow"))
+        # A counter is kept until its window ends (the next window has keys of its own).
+        return store().incr(self._key(key), self.seconds_left(), self._key("overflow"))
 
     def count(self, key) -> int:
         return store().get(self._key(key), self._key("overflow"))
