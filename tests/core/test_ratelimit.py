@@ -109,6 +109,20 @@ def test_a_full_store_drops_no_counter_and_limits_newcomers_together(settings):
     assert len(ratelimit.store()._counters) == 20
 
 
+def test_memory_counters_forget_only_ended_windows(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    counters = ratelimit.MemoryCounters(max_keys=2)
+    assert [counters.incr(key, 60, "overflow") for key in "aab"] == [1, 2, 1]
+    # Full: nothing is pushed out; newcomers share the overflow counter.
+    assert [counters.incr(key, 60, "overflow") for key in "cd"] == [1, 2]
+    assert counters.get("a", "overflow") == 2
+    assert counters.get("c", "overflow") == 2  # counted together with d
+    clock[0] += 61  # the windows have ended: now, and only now, they make room
+    assert counters.incr("c", 60, "overflow") == 1
+    assert counters.get("a", "overflow") == 0
+
+
 @pytest.mark.parametrize(
     ("address", "counted"),
     [
