@@ -14,3 +14,13 @@ def pytest_sessionfinish(session, exitstatus):
             f"CI=true: {len(skipped)} test(s) skipped, which is not allowed.", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no rate-limit counters (they live in this process's memory)."""
+    from gesprekskaarten.core import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from gesprekskaarten.core import views as core
+from gesprekskaarten.core.ratelimit import login_limited
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -14,7 +15,11 @@ urlpatterns = [
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", set_language, name="set_language"),
+    # The admin's login behind the same limits as /inloggen/ (this pattern comes first).
+    path("beheer/login/", login_limited(admin.site.login)),
     path("beheer/", admin.site.urls),
 ]
 
+handler400 = "gesprekskaarten.core.views.bad_request"
+handler403 = "gesprekskaarten.core.views.permission_denied"
 handler404 = "gesprekskaarten.core.views.page_not_found"

@@ -152,9 +152,6 @@ def test_closed_code_gets_a_clear_message():
 
 
 def test_guessing_codes_is_rate_limited(settings):
-    from django.core.cache import cache
-
-    cache.clear()
     settings.GK_RATE_WRONG_CODES_PER_MINUTE = 3
     client = Client()
     statuses = [
@@ -162,9 +159,9 @@ def test_guessing_codes_is_rate_limited(settings):
         for _ in range(5)
     ]
     assert statuses == [200, 200, 200, 429, 429]
-    gesprek = make_gesprek()  # even a right code waits until the window passes
-    assert client.get(reverse("meetings:join", args=[gesprek.join_code])).status_code == 429
-    cache.clear()
+    # A right code still gets in: someone else behind the same address did nothing wrong.
+    gesprek = make_gesprek()
+    assert client.get(reverse("meetings:join", args=[gesprek.join_code])).status_code == 200
 
 
 def test_marking_without_javascript_and_with_the_answer_endpoint():
@@ -265,7 +262,7 @@ def test_oversized_posts_are_refused_before_parsing():
     client = join(gesprek)
     url = reverse("meetings:answer", args=[gesprek.join_code])
     response = client.post(url, {"behaviour": "1", "choice": "x" * 600_000})
-    assert response.status_code == 400
+    assert response.status_code == 413  # Django's stack: our "too large" page
     assert not Answer.objects.exists()
 
 

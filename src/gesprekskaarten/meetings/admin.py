@@ -40,6 +40,11 @@ class GesprekAdmin(admin.ModelAdmin):
         "progress_summary",
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The threshold is fixed once marking has started (Gesprek.save refuses it too).
+        fixed = ["threshold"] if obj is not None and obj.marking_started else []
+        return [*self.readonly_fields, *fixed]
+
     def has_add_permission(self, request):
         return False  # a gesprek is started by a facilitator, with its cards
 

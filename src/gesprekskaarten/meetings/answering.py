@@ -11,8 +11,9 @@ made, with Django's own code:
 - the host must be in ALLOWED_HOSTS and HTTPS is enforced as SecurityMiddleware does;
 - CSRF: CsrfViewMiddleware's own `process_request`/`process_view` (origin, referer over HTTPS,
   the masked token against the cookie), so it accepts and refuses exactly what Django does;
-- the participant cookie, the per-participant rate limit and the input checks of
-  `checked_answer`, which the Django view (tests, WSGI) shares;
+- the participant cookie and the input checks of `checked_answer`, which the Django view
+  (tests, WSGI) shares; the per-participant rate limit is counted in the write, once the
+  cookie is known to belong to a participant;
 - the response gets SecurityMiddleware's and XFrameOptionsMiddleware's headers.
 
 The write itself is `services.save_answer_batch`: one transaction with the live events,
@@ -39,8 +40,6 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
-
-from gesprekskaarten.core import ratelimit
 
 from . import services
 
@@ -73,18 +72,12 @@ def answer_request(request, code: str) -> Reply:
 
 
 def checked_answer(request, code: str) -> "Reply | services.AnswerWrite":
-    """The answer to write, or the reply that refuses it: cookie, rate limit and input checks,
+    """The answer to write, or the reply that refuses it: cookie and input checks,
     shared by the lean handler below and the Django view (which Django's middleware has
     already checked)."""
     token = request.COOKIES.get(cookie_name(code), "")
     if not token:
         return Reply(403, {"error": _("You are not part of this gesprek.")})
-    if ratelimit.hit("answer", token) > settings.GK_RATE_ANSWER_PER_MINUTE:
-        return Reply(
-            429,
-            {"error": _("You are answering very fast. Wait a minute and try again.")},
-            (("Retry-After", "60"),),
-        )
     behaviour = request.POST.get("behaviour", "")
     choice = request.POST.get("choice", "")
     if not (behaviour.isascii() and behaviour.isdigit() and len(behaviour) <= 10):
@@ -100,6 +93,8 @@ def reply_for(problem: Exception | None) -> Reply:
     """The reply to a write that met `problem` (None: it was stored)."""
     if problem is None:
         return Reply(200, {"saved": True})
+    if isinstance(problem, services.AnsweringTooFast):
+        return Reply(429, {"error": str(problem)}, (("Retry-After", "60"),))
     if isinstance(problem, services.MeetingError):
         status = 403 if isinstance(problem, services.NotAParticipant) else 409
         return Reply(status, {"error": str(problem)})

@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -39,6 +40,19 @@ class Step(models.TextChoices):
     RESULTS = "results", _("Results")
     DISCUSSION = "discussion", _("Discussion")
     CLOSED = "closed", _("Closed")
+
+
+# Until marking starts the anonymity threshold may change; from then on it is fixed.
+BEFORE_MARKING = (Step.LOBBY, Step.REVIEW)
+
+
+class ThresholdFixed(ValidationError):
+    """The anonymity threshold of a gesprek whose marking has started cannot change: a lower
+    k would show counts that were hidden when people answered."""
+
+    def __init__(self):
+        message = _("The anonymity threshold cannot change once marking has started.")
+        super().__init__({"threshold": ValidationError(message, code="threshold_fixed")})
 
 
 class AudienceChoice(models.TextChoices):
@@ -86,6 +100,14 @@ class Gesprek(models.Model):
     def __str__(self):
         return self.title or f"{self.team} {self.created_at:%Y-%m-%d}"
 
+    def save(self, *args, update_fields=None, **kwargs):
+        """Refuses a new threshold once marking has started, whichever door it comes through
+        (admin, shell, a form); the database refuses it as well (migration 0004)."""
+        checks_threshold = update_fields is None or "threshold" in update_fields
+        if checks_threshold and self._threshold_changed_after_marking():
+            raise ThresholdFixed
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     @property
     def channel(self) -> str:
         return f"gesprek:{self.pk}"
@@ -100,6 +122,23 @@ class Gesprek(models.Model):
 
     def audiences(self) -> list[str]:
         return ["everyone", "leaders"] if self.audience == "both" else [self.audience]
+
+    def clean(self):
+        super().clean()
+        if self._threshold_changed_after_marking():
+            raise ThresholdFixed
+
+    @property
+    def marking_started(self) -> bool:
+        return self.step not in BEFORE_MARKING
+
+    def _threshold_changed_after_marking(self) -> bool:
+        if self._state.adding or self.pk is None:
+            return False
+        stored = Gesprek.objects.filter(pk=self.pk).values_list("threshold", "step").first()
+        return (
+            stored is not None and stored[0] != self.threshold and stored[1] not in BEFORE_MARKING
+        )
 
 
 class Participant(models.Model):

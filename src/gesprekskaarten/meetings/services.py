@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gesprekskaarten.core import ratelimit
 from gesprekskaarten.decks.models import Behaviour
 from gesprekskaarten.decks.services import latest_version
 
@@ -172,6 +173,10 @@ class NotAParticipant(MeetingError):
     """The token does not belong to a participant of the gesprek with this code."""
 
 
+class AnsweringTooFast(MeetingError):
+    """This participant sent more answers this minute than GK_RATE_ANSWER_PER_MINUTE."""
+
+
 # The write path of an answer is plain SQL: it runs for every tap on every phone, and the ORM
 # spends more CPU building these statements than the database spends running them
 # (docs/performance.md). Valid on SQLite (3.24+) and PostgreSQL.
@@ -267,6 +272,14 @@ def _store_batch(writes: list[AnswerWrite]) -> list[Exception | None]:
         marker = found.get(hashes.get(write.token))
         if marker is None or marker.join_code != normalise_code(write.code):
             problems.append(NotAParticipant(gettext_lazy("You are not part of this gesprek.")))
+            continue
+        # Counted only for real participants: made-up cookies create no counters.
+        if ratelimit.ANSWERS.hit(marker.participant_id) > ratelimit.ANSWERS.allowed:
+            problems.append(
+                AnsweringTooFast(
+                    gettext_lazy("You are answering very fast. Wait a minute and try again.")
+                )
+            )
             continue
         try:
             _check_answers(marker, {write.behaviour_id: (write.choice, write.discuss)})

@@ -185,23 +185,37 @@ GK_DEFAULT_DECK = "ambtelijk-vakmanschap"
 GK_BROKER_URL = os.environ.get("GK_BROKER_URL", "memory://")
 # A join code stops working this many days after the gesprek was created (or when it closes).
 GK_JOIN_CODE_DAYS = int(os.environ.get("GK_JOIN_CODE_DAYS", "14"))
-# Rate limits (per minute): wrong join codes per address and in total, answers per participant.
+# Rate limits (core/ratelimit.py; what each protects: docs/security.md). Per minute unless said.
+# Wrong join codes per address and in total; join codes looked up per address once it is
+# limited by those (docs/security.md): a valid code still gets in, up to this many.
 GK_RATE_WRONG_CODES_PER_MINUTE = int(os.environ.get("GK_RATE_WRONG_CODES_PER_MINUTE", "10"))
 GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE = int(
     os.environ.get("GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE", "300")
 )
+GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE = int(
+    os.environ.get("GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE", "30")
+)
+# Answers, notes and votes per participant.
 GK_RATE_ANSWER_PER_MINUTE = int(os.environ.get("GK_RATE_ANSWER_PER_MINUTE", "300"))
+# Login attempts per address; wrong passwords per account (any address) per 15 minutes.
 GK_RATE_LOGIN_PER_MINUTE = int(os.environ.get("GK_RATE_LOGIN_PER_MINUTE", "10"))
+GK_RATE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GK_RATE_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+# Without GK_CACHE_URL the counters live in each process's memory: at most this many.
+GK_RATE_MAX_KEYS = int(os.environ.get("GK_RATE_MAX_KEYS", "100000"))
 
 # Input limits: no form of ours needs more; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 
+# A failed CSRF check gets our own page, in the reader's language (core/views.py).
+CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "meetings:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
-# Rate-limit counters. One process: local memory; several processes: set GK_CACHE_URL to Redis.
+# Rate-limit counters: with GK_CACHE_URL in Redis (several processes share them); without it
+# core/ratelimit.py keeps them in memory and this cache holds nothing of ours.
 CACHES = {
     "default": (
         {

@@ -23,7 +23,9 @@ warnings.filterwarnings(
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("GK_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("GK_HSTS_SECONDS", "0"))
+# HSTS: browsers use only HTTPS for this site for a year. GK_HSTS_SECONDS=0 switches it off,
+# for a test installation without HTTPS (docs/operations.md). nginx in deploy/ sends it too.
+SECURE_HSTS_SECONDS = int(os.environ.get("GK_HSTS_SECONDS", "31536000"))
 
 # --- PostgreSQL: Django's psycopg connection pool, one per process ----------------------------
 # Each process needs a connection per request being handled at that moment, one per live

@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from gesprekskaarten.core.ratelimit import limit_posts
+from gesprekskaarten.core.ratelimit import login_limited
 
 from .forms import LoginForm
 
 urlpatterns = [
     path(
         "inloggen/",
-        limit_posts("login", "GK_RATE_LOGIN_PER_MINUTE")(
+        login_limited(
             auth_views.LoginView.as_view(
                 template_name="teams/login.html",
                 authentication_form=LoginForm,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.ratelimit import limit_posts
 
 from .. import themes, voting
@@ -184,7 +185,7 @@ def vote_close(request, public_id):
 # --- dot voting (participant) --------------------------------------------------------------
 
 
-@limit_posts("vote", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+@limit_posts(ratelimit.VOTES, key=participant_key)
 def ballot(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:

@@ -23,9 +23,22 @@ def cookie_name(gesprek: Gesprek) -> str:
     return answering.cookie_name(gesprek.join_code)
 
 
-def participant_key(request) -> str:
-    code = request.resolver_match.kwargs.get("code", "")
-    return request.COOKIES.get(answering.cookie_name(code), "") or request.path
+def participant_key(request) -> int | None:
+    """What the per-participant limits count: the participant, only when the cookie belongs
+    to one (made-up cookies create no counters; the view refuses them)."""
+    _gesprek, participant = _found(request, request.resolver_match.kwargs.get("code", ""))
+    return participant.pk if participant else None
+
+
+def _found(request, code):
+    """(the gesprek of `code` or None, this device's participant in it or None), looked up
+    once per request: the rate limit and the view both need them."""
+    found = getattr(request, "_gk_found", None)
+    if found is None or found[0] != code:
+        gesprek = services.find_by_code(code)
+        participant = _participant_or_none(request, gesprek) if gesprek else None
+        found = request._gk_found = (code, gesprek, participant)
+    return found[1], found[2]
 
 
 def _participant_or_none(request, gesprek):
@@ -39,45 +52,55 @@ def _gesprek_or_404(code) -> Gesprek:
     return gesprek
 
 
-def _guessing_blocked(request) -> bool:
-    """Wrong codes are limited per address and in total, so guessing a live code is hopeless."""
+class Refused(Exception):
+    """Too many wrong codes from this address (or from everyone): wait a minute."""
+
+
+def _find_for_joining(request, code) -> Gesprek | None:
+    """The gesprek of `code`, or None, or Refused. A valid code is never refused by the
+    wrong-code limits: a room behind one address gets in after someone mistyped, and a flood
+    of wrong codes from elsewhere locks nobody out. So that a valid code cannot be guessed
+    past the limits either, a *limited* address gets only
+    GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE look-ups a minute (docs/security.md). An address
+    is limited after its tenth wrong code in a minute, or, while everyone's wrong codes are
+    over the global cap, after its first."""
     address = ratelimit.client_address(request)
-    return (
-        ratelimit.hits("join-miss", address) >= settings.GK_RATE_WRONG_CODES_PER_MINUTE
-        or ratelimit.hits("join-miss", "*") >= settings.GK_RATE_WRONG_CODES_TOTAL_PER_MINUTE
+    wrong = ratelimit.WRONG_CODES.count(address)
+    limited = wrong >= ratelimit.WRONG_CODES.allowed or (
+        wrong > 0 and ratelimit.WRONG_CODES_TOTAL.reached("*")
     )
-
-
-def _count_wrong_code(request) -> None:
-    ratelimit.hit("join-miss", ratelimit.client_address(request))
-    ratelimit.hit("join-miss", "*")
-
-
-def _find_for_joining(request, code):
+    if limited and (
+        ratelimit.CODES_WHILE_LIMITED.hit(address) > ratelimit.CODES_WHILE_LIMITED.allowed
+    ):
+        raise Refused
     gesprek = services.find_by_code(code)
     if gesprek is None:
-        _count_wrong_code(request)
+        ratelimit.WRONG_CODES.hit(address)
+        ratelimit.WRONG_CODES_TOTAL.hit("*")
+        if limited:
+            raise Refused
     return gesprek
 
 
 def join_start(request):
     form = JoinCodeForm(posted(request))
-    if request.method == "POST":
-        if _guessing_blocked(request):
-            return ratelimit.too_many(request)
-        if form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        try:
             gesprek = _find_for_joining(request, form.cleaned_data["code"])
-            problem = services.join_problem(gesprek)
-            if problem is None:
-                return redirect("meetings:join", code=gesprek.join_code)
-            form.add_error("code", problem)
+        except Refused:
+            return ratelimit.too_many(request)
+        problem = services.join_problem(gesprek)
+        if problem is None:
+            return redirect("meetings:join", code=gesprek.join_code)
+        form.add_error("code", problem)
     return render(request, "meetings/join_start.html", {"form": form})
 
 
 def join(request, code):
-    if _guessing_blocked(request):
+    try:
+        gesprek = _find_for_joining(request, code)
+    except Refused:
         return ratelimit.too_many(request)
-    gesprek = _find_for_joining(request, code)
     problem = services.join_problem(gesprek)
     if problem:
         status = 404 if gesprek is None else 410
@@ -121,11 +144,13 @@ def gesprek(request, code):
 
 def _gesprek_and_participant(request, code):
     """The gesprek of this code (or 404) and this device's participant in it (or None)."""
-    gesprek = _gesprek_or_404(code)
-    return gesprek, _participant_or_none(request, gesprek)
+    gesprek, participant = _found(request, code)
+    if gesprek is None:
+        raise Http404
+    return gesprek, participant
 
 
-@limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+@limit_posts(ratelimit.NOTES, key=participant_key)
 def note_add(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
@@ -149,7 +174,7 @@ def _notes_url(gesprek) -> str:
     return reverse("meetings:gesprek", args=[gesprek.join_code]) + "#gk-notes"
 
 
-@limit_posts("note", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+@limit_posts(ratelimit.NOTES, key=participant_key)
 def note_edit(request, code, note_id):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
@@ -177,7 +202,7 @@ def note_edit(request, code, note_id):
     )
 
 
-@limit_posts("answer", "GK_RATE_ANSWER_PER_MINUTE", key=participant_key)
+@limit_posts(ratelimit.ANSWERS, key=participant_key)
 def card(request, code, principle_slug):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
