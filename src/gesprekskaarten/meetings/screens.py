@@ -1,6 +1,7 @@
-"""The participant's screen of a gesprek, composed in one place for two kinds of reader:
+"""A gesprek's screens, composed in one place: the facilitator's (`facilitator_context`) and
+the participant's, for two kinds of reader:
 
-- one person (a page request): `participant_page(gesprek, participant)`;
+- one person (a page request): `participant_context(gesprek, participant)`;
 - everyone at once (a live event): `page_for_everyone(gesprek, language)` renders the same page
   once per language, with nothing of any one person in it. Events carry its <main> (a step
   changed) or some of its regions (notes, timer, themes, vote, agreements changed).
@@ -8,7 +9,7 @@
 What is per person stays per person without a page render: `person_data` is a small JSON
 object in each page (the person's CSRF token, own note ids, own marks per card, own dots), and
 live.js fills it into content swapped in from an event, exactly as the server fills it into a
-page it renders for that person (see docs/live.md, "What each screen gets").
+page it renders for that person (docs/live.md, "Live screens: what each screen gets").
 """
 
 import json
@@ -45,10 +46,13 @@ def audiences() -> list[str]:
 
 
 def stream_url(gesprek: Gesprek, audience: str) -> str:
-    """The stream to follow from this page on. The event sequence is read first and the step
-    again after it, so an event that happens while the page renders is replayed, not lost."""
+    """The stream to follow from this page on. The event sequence is read first and what the
+    events change is read again after it, so an event that happens while the page renders is
+    replayed, not lost."""
     url = live.stream_url(gesprek.channel, audience, last_event_id=live.last_seq(gesprek.channel))
-    gesprek.refresh_from_db(fields=["step", "closed_at"])
+    gesprek.refresh_from_db(
+        fields=["step", "closed_at", "question", "timer_ends_at", "follow_up_on"]
+    )
     return url
 
 
