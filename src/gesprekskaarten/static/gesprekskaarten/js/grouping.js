@@ -10,9 +10,10 @@
   document.addEventListener("focusin", function (event) {
     focusedId = event.target.id || null;
   });
-  document.addEventListener("focusout", function (event) {
-    // Focus moved to nothing on purpose (the element is still on the page): forget it.
-    if (!event.relatedTarget && event.target.isConnected) focusedId = null;
+  // A click or tap elsewhere is a choice to leave: forget it (focusin follows if it lands
+  // on something that takes the focus). Not on focusout: removing an element can fire it.
+  document.addEventListener("pointerdown", function () {
+    focusedId = null;
   });
 
   new MutationObserver(function () {
