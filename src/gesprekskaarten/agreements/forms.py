@@ -28,9 +28,7 @@ def text_field(label, limit, help_text="", required=False, lines=1):
     """Up to four times the limit passes the form, so the service can say how long it was.
     With `lines` above 1 it is a multi-line field (a textarea) of that many rows."""
     attrs = {"maxlength": limit}
-    widget = (
-        forms.Textarea(attrs={**attrs, "rows": lines}) if lines > 1 else forms.TextInput(attrs)
-    )
+    widget = forms.Textarea(attrs={**attrs, "rows": lines}) if lines > 1 else forms.TextInput(attrs)
     return forms.CharField(
         label=label,
         required=required,
