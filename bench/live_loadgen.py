@@ -477,7 +477,7 @@ async def set_up_gesprek(job) -> dict:
     job.update(code=code, csrf=csrf)
     tokens, card, behaviours = [], None, []
     for _ in range(job["http_joins"]):
-        join = urlencode({"csrfmiddlewaretoken": csrf, "display_name": ""}).encode()
+        join = urlencode({"csrfmiddlewaretoken": csrf}).encode()
         status, headers, _ = await http.request(
             "POST", f"/doe-mee/{code}/", [("Cookie", f"csrftoken={csrf}"), FORM], join
         )

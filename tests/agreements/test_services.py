@@ -282,7 +282,7 @@ def test_team_agreements_filter_by_status_principle_and_due_date():
 
 def test_nothing_about_participants_is_part_of_an_agreement():
     gesprek = in_step()
-    meetings.join(gesprek, "Quirinus")
+    meetings.join(gesprek)
     agreement = make(gesprek)
     for event in Event.objects.filter(channel=gesprek.channel, type="update"):
         assert "Quirinus" not in str(event.payloads)

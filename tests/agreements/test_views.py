@@ -1,5 +1,7 @@
 """Agreement pages over HTTP: making and changing, the team page, the review step, .ics."""
 
+import re
+
 import icalendar
 import pytest
 from django.test import Client
@@ -45,6 +47,8 @@ def test_facilitator_makes_an_agreement_from_a_rode_draad():
     principle = gesprek.principles.order_by("order").first()
     behaviour = meetings.behaviours_of(gesprek).first()
     html = form.content.decode()
+    # A multi-line field, filled in with the rode draad's name (escaped).
+    assert re.search(r'<textarea name="what"[^>]*>\s*Feedback &lt;geven&gt;</textarea>', html)
     assert html.count('type="checkbox"') >= 2
     assert f'value="{behaviour.pk}"' in html
     response = client.post(

@@ -31,7 +31,6 @@ TEXTS = {
         "code": "Code",
         "next": "Verder",
         "join": "Meedoen",
-        "name": "Je naam (mag je leeg laten)",
         "joined": "Je doet mee",
         "marking": "Markeer het gedrag",
         "save": "Opslaan",
@@ -51,7 +50,6 @@ TEXTS = {
         "code": "Code",
         "next": "Next",
         "join": "Join",
-        "name": "Your name (optional)",
         "joined": "You are in",
         "marking": "Mark the behaviours",
         "save": "Save",
@@ -142,7 +140,7 @@ def start_gesprek(page, title, cards=(CARD,), threshold=3):
     return page.locator(".gk-facts .gk-code").inner_text().replace("-", "")
 
 
-def join_with_code(page, code, name="", axe=True):
+def join_with_code(page, code, axe=True):
     """axe=False for a page without JavaScript: axe-core itself needs it (the same pages are
     checked with JavaScript on)."""
     page.goto("/doe-mee/")
@@ -150,28 +148,27 @@ def join_with_code(page, code, name="", axe=True):
         assert_accessible(page)
     page.get_by_label(text(page, "code")).fill(code.lower())
     page.get_by_role("button", name=text(page, "next")).click()
-    join_here(page, name, axe)
+    join_here(page, axe)
 
 
-def join_here(page, name="", axe=True):
+def join_here(page, axe=True):
+    """Joining asks nothing: no name field, only the button."""
     expect(page.get_by_role("heading", name=text(page, "join"))).to_be_visible()
     if axe:
         assert_accessible(page)
-    if name:
-        page.get_by_label(text(page, "name")).fill(name)
+    expect(page.locator("main input:not([type=hidden])")).to_have_count(0)
     page.get_by_role("button", name=text(page, "join")).click()
     expect(page.get_by_role("heading", name=text(page, "joined"))).to_be_visible()
 
 
-def join_by_keyboard(page, code, name=""):
+def join_by_keyboard(page, code):
     """Type the address, then only Tab, type and Enter."""
     page.goto("/doe-mee/")
     tab_to(page, "input[name=code]")
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=text(page, "join"))).to_be_visible()
-    tab_to(page, "input[name=display_name]")
-    page.keyboard.type(name)
+    tab_to(page, "main button[type=submit]")
     page.keyboard.press("Enter")  # submits the join form
     expect(page.get_by_role("heading", name=text(page, "joined"))).to_be_visible()
 

@@ -93,7 +93,7 @@ def first_gesprek(facilitator, people, tmp_path):
     tab_to(facilitator, "a[href$='/afspraken/nieuw/']")
     facilitator.keyboard.press("Enter")
     expect(facilitator.get_by_role("heading", name="Make an agreement")).to_be_visible()
-    tab_to(facilitator, "input[name=what]")
+    tab_to(facilitator, "textarea[name=what]")
     facilitator.keyboard.type(LUNCH)
     tab_to(facilitator, "input[name=behaviours]")
     facilitator.keyboard.press("Space")

@@ -41,7 +41,6 @@ from tests.e2e.flows import (
 
 QUESTIONS = [question["nl"] for question in DECK["method"]["questions"]]
 BEHAVIOURS = len(CARD["behaviours"]["everyone"])
-NAMES = {"anna": "Annelies Zonneveld", "bram": "Bram Wijnbergen", "kees": "Kees Oosterhout"}
 MARCH, APRIL = "Teamoverleg maart", "Teamoverleg april"
 TRUST = "We vertrouwen elkaar"
 LATE = "Feedback komt vaak te laat"
@@ -117,21 +116,19 @@ def test_whole_method_twice_in_dutch(browser, tmp_path):
     try:
         facilitator = open_page(browser, server, viewport=LAPTOP)
         log_in(facilitator, server)
-        room = Room(facilitator, *(open_page(browser, server) for _ in NAMES))
+        room = Room(facilitator, *(open_page(browser, server) for _ in range(3)))
         room.check(facilitator)
         first_gesprek(room, tmp_path)
         follow_up_gesprek(room)
-        for name in NAMES.values():
-            assert not any(name in html for html in room.html), f"{name} was shown"
     finally:
         server.stop()
 
 
 def join_all(room, code):
-    join_with_code(room.anna, code, name=NAMES["anna"])
+    join_with_code(room.anna, code)
     room.bram.goto(f"/doe-mee/{code}/")  # where the QR code leads
-    join_here(room.bram, name=NAMES["bram"], axe=False)
-    join_by_keyboard(room.kees, code, name=NAMES["kees"])
+    join_here(room.bram, axe=False)
+    join_by_keyboard(room.kees, code)
     expect(room.facilitator.locator("[data-live-participants]")).to_have_text("3")
     room.keep(room.facilitator, *room.people)
 

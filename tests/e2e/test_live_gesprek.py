@@ -58,7 +58,7 @@ def run_gesprek(browser, server):
 
     qr = context()
     qr.goto(f"/doe-mee/{code}/")  # where the QR code leads
-    join_here(qr, name="Quirinus")
+    join_here(qr)
     keyboard = context()
     join_by_keyboard(keyboard, code)
     no_js = context(javascript=False)

@@ -111,7 +111,7 @@ def test_notes_only_while_discussing_the_current_question():
 
 def test_hidden_notes_only_for_the_facilitator_and_events_carry_no_author():
     gesprek = in_discussion()
-    anna, token = services.join(gesprek, "Anna")
+    anna, token = services.join(gesprek)
     note = discussion.add_note(anna, "Geheim voorstel")
     discussion.set_note_hidden(gesprek, note.pk, True)
     assert discussion.notes_for(gesprek, 1, viewer=None) == []

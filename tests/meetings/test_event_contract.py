@@ -77,7 +77,8 @@ class Phone:
 
 
 def personalize(content: str, person: dict) -> str:
-    """live.js `personalize`: the person's own notes, marks per card and dots."""
+    """live.js `personalize`: the person's own notes, marks per card and dots (and the "dots
+    left" line that ballot.js counts again from those dots)."""
 
     def own_note(match):
         hidden = "" if int(match.group(1)) in person["notes"] else " hidden"
@@ -102,6 +103,15 @@ def personalize(content: str, person: dict) -> str:
                 rf'(name="ballot-option-{option}" value=)"\d+"', rf'\g<1>"{dots}"', content
             )
         placed = sum(ballot["dots"].values())
+
+        def left(match):  # ballot.js: the "dots left" line, counted again from the fields
+            dots = int(match.group(1))
+            text = fill(match.group(2), left=dots - placed, dots=dots)
+            return match.group(0).rsplit(">", 2)[0] + ">" + html.escape(text, quote=False) + "</p>"
+
+        content = re.sub(
+            r'data-dots="(\d+)" data-left-template="([^"]*)"[^>]*>[^<]*</p>', left, content
+        )
         if placed:
             content = re.sub(
                 r'data-placed-template="([^"]*)">[^<]*</p>',

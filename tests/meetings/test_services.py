@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gesprekskaarten.live.models import Event
 from gesprekskaarten.meetings import services
-from gesprekskaarten.meetings.models import Answer, DisplayName, Participant, Step
+from gesprekskaarten.meetings.models import Answer, Participant, Step
 from gesprekskaarten.meetings.results import results_for
 from gesprekskaarten.meetings.services import MeetingError
 from tests.factories import make_gesprek
@@ -42,14 +42,12 @@ def test_audience_selects_behaviours(audience, expected):
     assert len(behaviour_ids(make_gesprek(audience=audience))) == expected
 
 
-def test_join_keeps_no_link_between_name_and_participant():
+def test_join_stores_only_a_hashed_token():
     gesprek = make_gesprek()
-    participant, token = services.join(gesprek, "  Anna  ")
+    participant, token = services.join(gesprek)
     assert services.participant_for(gesprek, token) == participant
     assert token not in participant.token_hash
-    assert DisplayName.objects.get(gesprek=gesprek).name == "Anna"
-    field_names = {f.name for f in DisplayName._meta.get_fields()}
-    assert "participant" not in field_names
+    assert not any("name" in f.name for f in Participant._meta.concrete_fields)
 
 
 def test_closed_and_expired_codes_cannot_be_joined():
@@ -134,7 +132,7 @@ def test_progress_counts_complete_participants_and_is_published():
 
 def test_events_carry_no_individual_answer():
     gesprek = make_gesprek(cards=1, audience="everyone", step="marking")
-    participant, token = services.join(gesprek, "Bram")
+    participant, token = services.join(gesprek)
     ids = behaviour_ids(gesprek)
     services.save_answers(participant, dict.fromkeys(ids, ("missing", True)))
     services.set_step(gesprek, "results")

@@ -317,3 +317,33 @@ def test_everyone_sees_the_themes_but_not_hidden_notes():
     assert "Rode &lt;draad&gt;" in control
     assert reverse("meetings:themes", args=[gesprek.public_id]) in control
     assert reverse("meetings:themes", args=[gesprek.public_id]) not in presenter + participant
+
+
+def test_grouping_page_acts_below_what_it_acts_on_and_moves_only_once_a_theme_exists():
+    gesprek, (a, _b) = with_notes("Weinig feedback", "Te veel mail")
+    client = facilitator_of(gesprek)
+    args = [gesprek.public_id]
+    html = client.get(reverse("meetings:themes", args=args)).content.decode()
+    # The "make theme" button comes after the notes it needs ticked; nowhere to move to yet.
+    assert html.index('id="gk-pick-') < html.index('id="gk-theme-new"')
+    assert 'class="gk-move"' not in html and 'name="theme"' not in html
+    # Live: the facilitator's stream, and regions that updates swap (new notes, themes).
+    assert 'name="gk-stream"' in html and "js/live.js" in html
+    assert 'id="gk-notes"' in html and 'id="gk-themes"' in html
+    assert html.index('id="gk-notes"') < html.index('id="gk-theme-new"')
+    client.post(reverse("meetings:theme_create", args=args), {"name": "Feedback", "notes": [a.pk]})
+    html = client.get(reverse("meetings:themes", args=args)).content.decode()
+    assert html.count('class="gk-move"') == 2  # now each note can move
+
+
+def test_a_new_note_updates_the_notes_region_of_the_grouping_page():
+    gesprek, _notes = with_notes("Weinig feedback")
+    client = facilitator_of(gesprek)
+    author = services.join(gesprek)[0]
+    before = Event.objects.filter(channel=gesprek.channel).count()
+    discussion.add_note(author, "Nog een notitie")
+    (event,) = Event.objects.filter(channel=gesprek.channel).order_by("seq")[before:]
+    assert json.loads(event.payloads["facilitator"]) == {"regions": ["gk-notes"]}
+    html = client.get(reverse("meetings:themes", args=[gesprek.public_id])).content.decode()
+    notes = html[html.index('id="gk-notes"') : html.index('id="gk-theme-new"')]
+    assert "Nog een notitie" in notes

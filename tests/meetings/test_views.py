@@ -23,11 +23,9 @@ def facilitator_client():
     return client
 
 
-def join(gesprek, name=""):
+def join(gesprek):
     client = Client()
-    response = client.post(
-        reverse("meetings:join", args=[gesprek.join_code]), {"display_name": name}
-    )
+    response = client.post(reverse("meetings:join", args=[gesprek.join_code]))
     assert response.status_code == 302
     return client
 
@@ -125,12 +123,12 @@ def test_join_by_code_and_come_back():
     client = Client()
     response = client.post(reverse("meetings:join_start"), {"code": gesprek.display_code.lower()})
     assert response["Location"] == reverse("meetings:join", args=[gesprek.join_code])
-    client.post(response["Location"], {"display_name": "Sam"})
+    client.post(response["Location"])
     assert Participant.objects.filter(gesprek=gesprek).count() == 1
     # The same device re-opening the join link is the same participant.
     again = client.get(reverse("meetings:join", args=[gesprek.join_code]))
     assert again.status_code == 302
-    client.post(reverse("meetings:join", args=[gesprek.join_code]), {"display_name": "Sam"})
+    client.post(reverse("meetings:join", args=[gesprek.join_code]))
     assert Participant.objects.filter(gesprek=gesprek).count() == 1
 
 

@@ -1,5 +1,5 @@
-"""A realistic closed gesprek for the report tests and the benchmark: people who joined with
-names, answers, notes (one hidden), rode draden, a closed dot vote and agreements.
+"""A realistic closed gesprek for the report tests and the benchmark: people who joined,
+answers, notes (one hidden), rode draden, a closed dot vote and agreements.
 
 Themes and votes are made with the models directly (what the reports read is the stored data,
 whichever screen made it); agreements through their services, so their history is real.
@@ -25,7 +25,6 @@ from gesprekskaarten.meetings.models import (
 )
 from tests.factories import make_gesprek
 
-NAMES = ["Quirinus", "Wilhelmina", "Xaverius", "Yolanda", "Zeger", "Ursula"]
 CHOICES = [Choice.RECOGNISED, Choice.MISSING, Choice.UNSURE]
 
 
@@ -33,7 +32,6 @@ CHOICES = [Choice.RECOGNISED, Choice.MISSING, Choice.UNSURE]
 class Built:
     gesprek: object
     tokens: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     hidden_note: str = ""
     agreements: list[Agreement] = field(default_factory=list)
@@ -62,11 +60,9 @@ def closed_gesprek(
     gesprek = make_gesprek(team=team, user=user, cards=cards, threshold=threshold, step="marking")
     built = Built(gesprek)
     participants = []
-    for number in range(people):
-        name = NAMES[number % len(NAMES)] + ("" if number < len(NAMES) else str(number))
-        participant, token = services.join(gesprek, name)
+    for _ in range(people):
+        participant, token = services.join(gesprek)
         built.tokens.append(token)
-        built.names.append(name)
         participants.append(participant)
     behaviours = list(services.behaviours_of(gesprek).values_list("pk", flat=True))
     answering = people if answering is None else answering

@@ -55,7 +55,7 @@ def every_output(gesprek) -> dict[str, str]:
     return outputs
 
 
-def test_no_output_holds_a_token_a_hash_a_name_or_a_hidden_note():
+def test_no_output_holds_a_token_a_hash_or_a_hidden_note():
     built = closed_gesprek(people=5, cards=2, threshold=3, notes=8)
     participant = Client()
     participant.cookies[f"gk_p_{built.gesprek.join_code}"] = built.tokens[0]
@@ -63,7 +63,7 @@ def test_no_output_holds_a_token_a_hash_a_name_or_a_hidden_note():
     page = participant.get(reverse("meetings:gesprek", args=[built.gesprek.join_code]))
     outputs["participant.html"] = page.content.decode()
     assert "Dit gesprek is afgelopen" in outputs["participant.html"]
-    secrets = [*built.tokens, *built.token_hashes, *built.names, built.hidden_note]
+    secrets = [*built.tokens, *built.token_hashes, built.hidden_note]
     for name, text in outputs.items():
         assert len(text) > 500, f"{name} is not the output it should be"
         for secret in secrets:
@@ -113,9 +113,12 @@ def test_below_k_no_output_holds_a_count_that_could_be_one_persons():
         html = outputs[f"report-{language}.html"]
         assert '<table class="gk-table gk-report-table">' not in html
         assert '<svg class="gk-bar"' not in html
+        for counted in ('class="gk-counts"', 'class="gk-result-list', "gk-people", "gk-answers"):
+            assert counted not in html, counted
         pdf = outputs[f"report-{language}.pdf"]
         assert "×" not in pdf
     assert "gk-report-table" not in outputs["control.html"]
+    assert "gk-counts" not in outputs["control.html"] and "gk-people" not in outputs["control.html"]
     history = build_history(built.gesprek.team, "en")
     assert all(point.share is None for trend in history.trends for point in trend.points)
     assert 'class="gk-trend__dot"' not in outputs["history.html"]

@@ -148,6 +148,7 @@ def test_summary_below_k_shows_no_number():
     html = participant_of(built.gesprek, built.tokens[0]).get(url).content.decode()
     assert "Too few answers to show anything (at least 3 are needed)." in html
     assert "gk-report-table" not in html and "gk-bar" not in html
+    assert "gk-counts" not in html and "gk-people" not in html and "×" not in html
 
 
 # --- team history --------------------------------------------------------------------------

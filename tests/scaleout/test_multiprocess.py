@@ -45,7 +45,7 @@ class Participant(Person):
 
     def join(self, code: str) -> str:
         self.get(f"/doe-mee/{code}/")
-        response = self.post(f"/doe-mee/{code}/", {"display_name": ""})
+        response = self.post(f"/doe-mee/{code}/", {})
         assert response.status_code == 200 and response.url.path == f"/g/{code}/", response.url
         self.token = self.http.cookies[f"gk_p_{code}"]
         return response.text

@@ -24,14 +24,17 @@ def date_field(label, help_text=""):
     )
 
 
-def text_field(label, limit, help_text="", required=False):
-    """Up to four times the limit passes the form, so the service can say how long it was."""
+def text_field(label, limit, help_text="", required=False, lines=1):
+    """Up to four times the limit passes the form, so the service can say how long it was.
+    With `lines` above 1 it is a multi-line field (a textarea) of that many rows."""
+    attrs = {"maxlength": limit}
+    widget = forms.Textarea(attrs={**attrs, "rows": lines}) if lines > 1 else forms.TextInput(attrs)
     return forms.CharField(
         label=label,
         required=required,
         max_length=limit * 4,
         help_text=help_text,
-        widget=forms.TextInput(attrs={"maxlength": limit}),
+        widget=widget,
     )
 
 
@@ -40,6 +43,7 @@ class AgreementForm(forms.Form):
         _("What do you agree on?"),
         WHAT_MAX_LENGTH,
         _("Make it concrete: what will happen? At most 300 characters."),
+        lines=4,
     )
     who = text_field(
         _("Who does it? (optional)"),

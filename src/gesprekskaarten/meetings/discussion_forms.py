@@ -123,6 +123,7 @@ class BallotForm(forms.Form):
     def __init__(self, *args, vote: DotVote, options, own: dict[int, int], **kwargs):
         super().__init__(*args, prefix="ballot", initial={"vote": vote.pk}, **kwargs)
         self.option_ids = [option.pk for option in options]
+        self.dots = vote.dots
         for option in options:
             self.fields[f"option-{option.pk}"] = forms.IntegerField(
                 label=option.text,
@@ -139,6 +140,22 @@ class BallotForm(forms.Form):
 
     def counts(self) -> dict[int, int]:
         return {pk: self.cleaned_data.get(f"option-{pk}") or 0 for pk in self.option_ids}
+
+    def _value(self, pk: int) -> int:
+        value = self[f"option-{pk}"].value()
+        try:
+            return max(int(value or 0), 0)
+        except (TypeError, ValueError):
+            return 0
+
+    def placed(self) -> int:
+        """The dots in the fields now (saved, or just sent and refused): the same sum as
+        static/gesprekskaarten/js/ballot.js makes in the browser."""
+        return sum(self._value(pk) for pk in self.option_ids)
+
+    def left(self) -> int:
+        """Dots not placed yet; below 0 when more were placed than there are."""
+        return self.dots - self.placed()
 
 
 def themes_and_votes_context(gesprek, *, role: str, viewer: Participant | None = None) -> dict:

@@ -28,13 +28,7 @@ class JoinCodeForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    display_name = forms.CharField(
-        label=_("Your name (optional)"),
-        max_length=40,
-        required=False,
-        help_text=_("Others may see that you are here. Your name is never linked to your answers."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
-    )
+    """Joining asks nothing: the button is the whole form (no name, data minimisation)."""
 
 
 class NewGesprekForm(forms.Form):

@@ -1,8 +1,8 @@
 """A gesprek and what participants contribute to it.
 
-Anonymity by construction: a Participant is a random token (only its hash is stored), the
-optional display name lives in a separate table with no link to the participant or the
-answers, and answers carry no timestamps that could be matched to who tapped when.
+Anonymity by construction: a Participant is a random token (only its hash is stored), no
+name is asked or stored, and answers carry no timestamps that could be matched to who tapped
+when.
 """
 
 import secrets
@@ -153,20 +153,6 @@ class Participant(models.Model):
 
     def __str__(self):  # deliberately says nothing about who this is
         return str(_("participant"))
-
-
-class DisplayName(models.Model):
-    """Names people chose when joining; deliberately not linked to a participant or answers."""
-
-    gesprek = models.ForeignKey(Gesprek, on_delete=models.CASCADE, related_name="display_names")
-    name = models.CharField(_("name"), max_length=40)
-
-    class Meta:
-        verbose_name = _("display name")
-        verbose_name_plural = _("display names")
-
-    def __str__(self):
-        return self.name
 
 
 class Choice(models.TextChoices):

@@ -156,7 +156,12 @@ def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
 
     def compute():
         results = results_for(gesprek, sort)
-        return {"results": results, "previous_gesprek": trend.annotate(gesprek, results)}
+        return {
+            "results": results,
+            "previous_gesprek": trend.annotate(gesprek, results),
+            # Below k on every card there is nothing to sort or to colour: no links, no key.
+            "results_shown": any(card.shown for card in results),
+        }
 
     return {
         **once_per_state(gesprek, ("results", sort), compute),

@@ -27,7 +27,6 @@ from .models import (
     MIN_THRESHOLD,
     Answer,
     Choice,
-    DisplayName,
     Gesprek,
     Participant,
     Step,
@@ -126,14 +125,13 @@ def hash_token(token: str) -> str:
 
 
 @transaction.atomic
-def join(gesprek: Gesprek, display_name: str = "") -> tuple[Participant, str]:
+def join(gesprek: Gesprek) -> tuple[Participant, str]:
+    """A new participant: a random token and nothing else (no name is asked or stored)."""
     problem = join_problem(gesprek)
     if problem:
         raise MeetingError(problem)
     token = secrets.token_urlsafe(32)
     participant = Participant.objects.create(gesprek=gesprek, token_hash=hash_token(token))
-    if display_name.strip():
-        DisplayName.objects.create(gesprek=gesprek, name=display_name.strip()[:40])
     events.participants_changed(gesprek)
     return participant, token
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.ratelimit import limit_posts
 
-from .. import themes, voting
+from .. import screens, themes, voting
 from ..discussion_forms import (
     BallotForm,
     MergeForm,
@@ -37,7 +37,9 @@ def theme_page(request, public_id):
 
 def _theme_page(request, gesprek, *, error=None, new_form=None, selected=()):
     """The grouping page; after a refused change again, with the reason (status 400) and what
-    was typed and ticked for a new theme."""
+    was typed and ticked for a new theme. Live: new notes appear by themselves (the
+    facilitator's stream, read first so that no change is missed; see docs/live.md)."""
+    stream_url = screens.stream_url(gesprek, "facilitator")
     context = {
         "gesprek": gesprek,
         "grouping": themes.grouping_of(gesprek),
@@ -45,6 +47,7 @@ def _theme_page(request, gesprek, *, error=None, new_form=None, selected=()):
         "error": error,
         "new_form": new_form or NewThemeForm(),
         "selected": set(selected),
+        "stream_url": stream_url,
     }
     return render(request, "meetings/themes/grouping.html", context, status=400 if error else 200)
 

@@ -109,7 +109,7 @@ def join(request, code):
         return redirect("meetings:gesprek", code=gesprek.join_code)
     form = JoinForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        _participant, token = services.join(gesprek, form.cleaned_data["display_name"])
+        _participant, token = services.join(gesprek)
         response = redirect("meetings:gesprek", code=gesprek.join_code)
         response.set_cookie(
             cookie_name(gesprek),

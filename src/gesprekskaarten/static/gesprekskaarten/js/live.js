@@ -47,6 +47,19 @@
     });
   }
 
+  /* A box ticked (or unticked) before the swap stays so after it: same name and value (the
+     notes ticked on the grouping page while a new note comes in). */
+  function keepChecked(old, fresh) {
+    var was = {};
+    old.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      was[box.name + "\n" + box.value] = box.checked;
+    });
+    fresh.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      var key = box.name + "\n" + box.value;
+      if (key in was) box.checked = was[key];
+    });
+  }
+
   /* Parts of the page changed and the event names them only (the facilitator's screens):
      fetch the page and swap only those parts, so a note being typed is not lost. */
   function refreshRegions(ids) {
@@ -56,6 +69,7 @@
           var fresh = page.doc.getElementById(id);
           var old = document.getElementById(id);
           if (!fresh || !old) return false;
+          keepChecked(old, fresh);
           old.replaceWith(fresh);
           return true;
         });
