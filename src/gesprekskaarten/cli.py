@@ -272,6 +272,10 @@ def cmd_serve(args) -> int:
         # a new TCP connection, which costs the server more CPU than the answer itself.
         timeout_keep_alive=args.keep_alive,
         log_level=args.log_level,
+        # Logging is Django's (settings LOGGING: JSON lines with a request id); the access
+        # lines come from the app (core/logs.py), without client addresses or query strings.
+        log_config=None,
+        access_log=False,
         server_header=False,
     )
     return 0
@@ -450,7 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=float(os.environ.get("GK_KEEP_ALIVE", "75")),
         help="seconds an idle HTTP connection stays open (default 75, as nginx's)",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        help="uvicorn's own messages (default info); the app's level is LOG_LEVEL",
+    )
     serve.add_argument(
         "--no-checks",
         action="store_true",
