@@ -28,8 +28,8 @@ from gesprekskaarten.core import handler  # noqa: E402
 
 django_application = handler.application()
 
+from gesprekskaarten.core import ops  # noqa: E402
 from gesprekskaarten.core.logs import with_request_log  # noqa: E402
-from gesprekskaarten.core.ops import with_ops_endpoints  # noqa: E402
 from gesprekskaarten.live.hub import close_hub  # noqa: E402
 from gesprekskaarten.live.stream import install_shutdown_hook, with_live_streams  # noqa: E402
 from gesprekskaarten.meetings import answering  # noqa: E402
@@ -37,7 +37,7 @@ from gesprekskaarten.meetings import answering  # noqa: E402
 logger = logging.getLogger("gesprekskaarten.asgi")
 
 _requests = with_request_log(
-    with_ops_endpoints(with_live_streams(answering.with_answer_endpoint(django_application)))
+    ops.with_ops_endpoints(with_live_streams(answering.with_answer_endpoint(django_application)))
 )
 
 
@@ -71,4 +71,5 @@ async def shutdown() -> None:
     await answering.drain()
     await loop.run_in_executor(None, answering.close_connections)
     await loop.run_in_executor(None, django_application.close)
+    await loop.run_in_executor(None, ops.close_connections)
     logger.info("Stopped cleanly")

@@ -32,6 +32,9 @@ SCOPE_KEY = "gk.request"  # per request: {"id": ..., "route": ...}
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 class RequestIdFilter(logging.Filter):
     """Gives every record the id of the request being handled ("" outside a request)."""
 
@@ -53,7 +56,9 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            # Extra fields of plain types only: Django's request logger passes the request,
+            # whose repr has the query string (a stream token, for one).
+            if key not in _STANDARD and not key.startswith("_") and isinstance(value, _PLAIN):
                 entry[key] = value
         if not entry.get("request_id"):
             entry.pop("request_id", None)

@@ -19,7 +19,7 @@ import ipaddress
 import json
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 
 from . import logs
@@ -114,7 +114,7 @@ def client_allowed(scope) -> bool:
 # One thread of its own: a check that hangs (a database that does not answer) never holds up
 # requests, and while it hangs the next checks wait for it rather than pile up.
 _executor = ThreadPoolExecutor(1, thread_name_prefix="gk-health")
-_running: asyncio.Future | None = None
+_running: Future | None = None
 _last_failures: tuple = ()
 
 
@@ -125,15 +125,12 @@ async def readiness() -> tuple[int, bytes]:
     hub = current_hub()
     if hub is not None and hub.closing:
         return 503, b'{"status": "stopping"}\n'
-    loop = asyncio.get_running_loop()
-    if _running is None or _running.done() or _running.get_loop() is not loop:
-        _running = asyncio.wrap_future(_executor.submit(run_checks))
+    if _running is None or _running.done():
+        _running = _executor.submit(run_checks)
     try:
-        checks = await asyncio.wait_for(asyncio.shield(_running), READY_TIMEOUT)
+        checks = await asyncio.wait_for(asyncio.wrap_future(_running), READY_TIMEOUT)
     except TimeoutError:
         checks = {"database": "no answer", "broker": "unknown"}
-        if _running.done():  # pragma: no cover - finished just now
-            checks = _running.result()
     except Exception:
         logger.exception("Readiness check failed")
         checks = {"database": "unknown", "broker": "unknown"}
@@ -169,6 +166,17 @@ def check_database() -> str:
         return "unreachable"
     finally:
         close_old_connections()
+
+
+def close_connections() -> None:
+    """Close the check thread's database connection (a stopping server, tests)."""
+
+    def close():
+        from django.db import connection
+
+        connection.close()
+
+    _executor.submit(close).result()
 
 
 _redis_clients: dict = {}
