@@ -29,7 +29,11 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 SCOPE_KEY = "gk.request"  # per request: {"id": ..., "route": ...}
 
 # The attributes every LogRecord has; anything else was passed with `extra=` and is written.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's message with terminal colours
+}
 
 
 _PLAIN = (str, int, float, bool, type(None))

@@ -248,11 +248,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # uvicorn's loggers have handlers of their own when uvicorn configured logging itself;
-    # here they write through ours.
+    # uvicorn's messages go through our handler; its access log is replaced by ours (it would
+    # write client addresses and query strings).
     "loggers": {
-        name: {"handlers": [], "propagate": True}
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": [], "propagate": False},
     },
 }
 
