@@ -115,6 +115,31 @@ def _reason(error: BaseException) -> str:
     return (text[:1].lower() + text[1:]) or type(error).__name__
 
 
+def ensure_database() -> str | None:
+    """Make sure a command can use the database; None when it can, else one line that says
+    what to do. A SQLite database (the default, in GK_VAR_DIR) is created and migrated on first
+    use, so every command works on a fresh clone in any order; a PostgreSQL database that is
+    not up to date is left alone (its migrations are the operator's step) and named."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    problem = _database_problem()
+    if problem is None:
+        return None
+    config = settings.DATABASES["default"]
+    if config["ENGINE"].endswith("sqlite3") and " is not up to date: " in problem:
+        import logging
+
+        print(f"Preparing the database {config['NAME']} ...", file=sys.stderr, flush=True)
+        logging.disable(logging.INFO)  # the decks' import lines; the command's output follows
+        try:
+            call_command("migrate", interactive=False, verbosity=0)  # loads the shipped decks too
+        finally:
+            logging.disable(logging.NOTSET)
+        return None
+    return problem
+
+
 def _database_problem() -> str | None:
     """Why the database cannot be used (None: it can): unreachable or not migrated."""
     import copy
@@ -255,6 +280,12 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     if not args.no_checks:
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            problem = ensure_database()  # a fresh clone: create the SQLite database
+            if problem:
+                return fail(problem)
         problems = _service_problems(args.workers)
         problems = problems or [_prepare_static_files()]
         if any(problems):
@@ -421,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="create the database, load the decks, add a demo team and gesprek"
     )
     demo.add_argument("--base-url", default=os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000"))
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, needs_database=False)  # it migrates itself
 
     user = commands.add_parser("user", help="manage user accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -464,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start without checking the database and Redis and without preparing static files",
     )
-    serve.set_defaults(handler=cmd_serve)
+    serve.set_defaults(handler=cmd_serve, needs_database=False)  # it checks for itself
 
     deck = commands.add_parser("deck", help="validate, import and export card decks")
     deck_commands = deck.add_subparsers(dest="deck_command", required=True, metavar="ACTION")
@@ -514,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
-    manage.set_defaults(handler=cmd_manage)
+    manage.set_defaults(handler=cmd_manage, needs_database=False)  # e.g. migrate
     return parser
 
 
@@ -527,7 +558,16 @@ def main(argv: list[str] | None = None) -> int:
             setup_django()
         except ImproperlyConfigured as error:  # e.g. production without SECRET_KEY
             return fail(f"The configuration is not complete: {error}")
-    return args.handler(args)
+        if getattr(args, "needs_database", True):
+            problem = ensure_database()
+            if problem:
+                return fail(problem)
+    from django.db import DatabaseError
+
+    try:
+        return args.handler(args)
+    except DatabaseError as error:  # e.g. the database went away while the command ran
+        return fail(f"The database refused: {_reason(error)}")
 
 
 if __name__ == "__main__":
