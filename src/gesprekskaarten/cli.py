@@ -432,6 +432,31 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_health(args) -> int:
+    """Ask a running process whether it is alive (or ready), for systemd and containers:
+    exit status 0 when it answers 200, else 1 with one line. No Django, no database."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = args.port or int(os.environ.get("GK_PORT", "8000"))
+    url = f"http://127.0.0.1:{port}/health/{'ready' if args.ready else 'live'}"
+    deadline = time.monotonic() + args.wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our URL
+                print(f"{url}: {response.status} {response.read().decode().strip()}")
+                return 0
+        except urllib.error.HTTPError as error:
+            problem = f"{error.code} {error.read().decode(errors='replace').strip()}"
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            problem = _reason(reason) if isinstance(reason, BaseException) else str(reason)
+        if time.monotonic() >= deadline:
+            return fail(f"{url}: {problem}")
+        time.sleep(0.5)
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -542,6 +567,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--lang", choices=["nl", "en"], help="the report's language (default: nl)")
     report.set_defaults(handler=cmd_report)
+
+    health = commands.add_parser(
+        "health", help="check that the process on this machine answers (systemd, containers)"
+    )
+    health.add_argument("--port", type=int, help="the process's port (default: GK_PORT or 8000)")
+    health.add_argument(
+        "--ready", action="store_true", help="readiness: the database and the broker answer too"
+    )
+    health.add_argument(
+        "--wait", type=float, default=0, help="keep asking for this many seconds (default: once)"
+    )
+    health.set_defaults(handler=cmd_health, needs_django=False)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)

@@ -32,6 +32,7 @@ COMMANDS = [
     (["team", "add-facilitator", "geen-team", "anna"], 1, ""),
     (["demo"], 0, "Demo team"),
     (["manage", "check"], 0, "no issues"),
+    (["health", "--port", "1"], 1, "http://127.0.0.1:1/health/live: connection refused"),
 ]
 
 
@@ -58,7 +59,7 @@ def test_every_command_works_on_an_empty_var_dir(tmp_path, arguments, status, ex
     assert result.returncode == status, output
     assert expected.replace("{tmp}", str(tmp_path)) in output
     lines = result.stderr.strip().splitlines()
-    if arguments[0] not in ("demo", "manage") and arguments[:2] != ["deck", "validate"]:
+    if arguments[0] not in ("demo", "manage", "health") and arguments[:2] != ["deck", "validate"]:
         assert lines[0].startswith("Preparing the database "), result.stderr
         lines = lines[1:]
     if status:  # a refusal is one line
@@ -92,6 +93,8 @@ def test_serve_on_an_empty_var_dir_prepares_the_database_and_serves(tmp_path):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         assert httpx.get(f"http://127.0.0.1:{port}/doe-mee/").status_code == 200
+        health = run(["health", "--port", str(port), "--ready"], var)
+        assert health.returncode == 0 and '"status": "ok"' in health.stdout, health.stderr
     finally:
         process.terminate()
         process.wait(20)
