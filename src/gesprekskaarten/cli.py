@@ -117,17 +117,20 @@ def _reason(error: BaseException) -> str:
 
 def ensure_database() -> str | None:
     """Make sure a command can use the database; None when it can, else one line that says
-    what to do. A SQLite database (the default, in GK_VAR_DIR) is created and migrated on first
-    use, so every command works on a fresh clone in any order; a PostgreSQL database that is
-    not up to date is left alone (its migrations are the operator's step) and named."""
+    what to do. A new SQLite database (the default, in GK_VAR_DIR) is created and migrated on
+    first use, so every command works on a fresh clone in any order. An existing database that
+    is not up to date (an upgrade) and any PostgreSQL database are left alone: migrating them
+    is the operator's step (docs/operations.md), and the line says so."""
     from django.conf import settings
     from django.core.management import call_command
 
+    config = settings.DATABASES["default"]
+    sqlite = config["ENGINE"].endswith("sqlite3")
+    new = sqlite and (not os.path.exists(config["NAME"]) or os.path.getsize(config["NAME"]) == 0)
     problem = _database_problem()
     if problem is None:
         return None
-    config = settings.DATABASES["default"]
-    if config["ENGINE"].endswith("sqlite3") and " is not up to date: " in problem:
+    if new and " is not up to date: " in problem:
         import logging
 
         print(f"Preparing the database {config['NAME']} ...", file=sys.stderr, flush=True)
