@@ -97,6 +97,8 @@ def test_liveness_and_readiness_answer_a_local_check_whatever_the_host():
     assert get("/health/ready/")[0] == 200
     assert get("/health/live", client=None)[0] == 200  # a Unix socket is this machine
     assert get("/health/live", method="POST")[0] == 405
+    status, headers, body = get("/health/ready", method="HEAD")
+    assert (status, body) == (200, b"") and int(headers["content-length"]) > 0
 
 
 def test_health_and_metrics_are_not_for_other_networks(settings):

@@ -64,15 +64,17 @@ async def endpoint(scope, receive, send) -> None:
     if scope["method"] not in ("GET", "HEAD"):
         await _send(send, 405, b"Method Not Allowed\n", extra=[(b"allow", b"GET, HEAD")])
         return
+    head = scope["method"] == "HEAD"  # the same headers, no body
     if path in LIVE_PATHS:
-        await _send(send, 200, b'{"status": "ok"}\n', b"application/json")
+        await _send(send, 200, b'{"status": "ok"}\n', b"application/json", head=head)
     elif path in READY_PATHS:
         status, body = await readiness()
-        await _send(send, status, body, b"application/json")
+        await _send(send, status, body, b"application/json", head=head)
     else:
         from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-        await _send(send, 200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST.encode())
+        latest = generate_latest(REGISTRY)
+        await _send(send, 200, latest, CONTENT_TYPE_LATEST.encode(), head=head)
 
 
 # -- who may ask --------------------------------------------------------------------------------
@@ -209,7 +211,7 @@ def check_broker() -> str:
 PLAIN = b"text/plain; charset=utf-8"
 
 
-async def _send(send, status: int, body: bytes, content_type=PLAIN, extra=()):
+async def _send(send, status: int, body: bytes, content_type=PLAIN, extra=(), head=False):
     await send(
         {
             "type": "http.response.start",
@@ -222,4 +224,4 @@ async def _send(send, status: int, body: bytes, content_type=PLAIN, extra=()):
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})
