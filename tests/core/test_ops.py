@@ -274,6 +274,10 @@ def test_a_gesprek_leaves_no_token_answer_or_note_in_the_log(json_log, monkeypat
     pages = [line for line in access if line["route"] != "answer"]
     assert {line["route"] for line in pages} == {"meetings:gesprek", "live_stream", "unresolved"}
     assert all("?" not in line["path"] and "client" not in line for line in access)
+    # A line Django writes in its thread carries the request id of its request.
+    not_found = next(line for line in lines if line["logger"] == "django.request")
+    access_404 = next(line for line in access if line["path"] == "/nergens/")
+    assert not_found["request_id"] == access_404["request_id"]
     # The warning about the failed write carries the request id of that answer.
     warning = next(line for line in lines if line["message"].startswith("Could not save"))
     assert warning["request_id"] == failed_id and warning["level"] == "WARNING"
