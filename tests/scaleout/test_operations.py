@@ -109,7 +109,7 @@ def test_readiness_follows_postgresql_and_redis(services, server):
     postgres, redis, *_ = services
     # The local check with the public name in Host (or any other): answered all the same.
     assert httpx.get(server.url + "/", headers={"host": PUBLIC_HOST}).status_code == 400
-    assert server.ready() == 200
+    wait_for(lambda: server.ready() == 200, 10, "readiness")  # the first check opens connections
 
     redis.stop()
     wait_for(lambda: server.ready() == 503, 10, "readiness to go red without Redis")
