@@ -1,7 +1,25 @@
-"""ASGI entry point. Two busy URLs go to lean handlers ahead of Django: live streams
-(/live/stream/, see docs/live.md) and the answer endpoint (POST /g/<code>/antwoord/, see
-meetings/answering.py); everything else goes to Django."""
+"""ASGI entry point; it owns the process's start-up and shutdown.
 
+Requests, from the outside in:
+
+- `with_request_log` (core/logs.py): a request id, one access line and the latency metric for
+  every request, whoever answers it;
+- `with_ops_endpoints` (core/ops.py): /health/live, /health/ready and /metrics, for local
+  monitoring, whatever the Host header;
+- `with_live_streams` (live/stream.py): the live streams (/live/stream/, see docs/live.md);
+- `with_answer_endpoint` (meetings/answering.py): POST /g/<code>/antwoord/;
+- everything else goes to Django (core/handler.py).
+
+Lifespan: at start-up the server's SIGINT/SIGTERM handlers are chained so that a stopping
+server ends the open streams at once (live/stream.py). At shutdown (uvicorn has stopped
+accepting connections and has waited for the requests in flight, so every answer that was
+sent in was either committed and acknowledged or refused) the hub stops following its
+channels, the answer threads and Django's threads finish what they hold and close their
+database connections.
+"""
+
+import asyncio
+import logging
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gesprekskaarten.settings.dev")
@@ -10,7 +28,48 @@ from gesprekskaarten.core import handler  # noqa: E402
 
 django_application = handler.application()
 
-from gesprekskaarten.live.stream import with_live_streams  # noqa: E402
-from gesprekskaarten.meetings.answering import with_answer_endpoint  # noqa: E402
+from gesprekskaarten.core import ops  # noqa: E402
+from gesprekskaarten.core.logs import with_request_log  # noqa: E402
+from gesprekskaarten.live.hub import close_hub  # noqa: E402
+from gesprekskaarten.live.stream import install_shutdown_hook, with_live_streams  # noqa: E402
+from gesprekskaarten.meetings import answering  # noqa: E402
 
-application = with_live_streams(with_answer_endpoint(django_application))
+logger = logging.getLogger("gesprekskaarten.asgi")
+
+_requests = with_request_log(
+    ops.with_ops_endpoints(with_live_streams(answering.with_answer_endpoint(django_application)))
+)
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await lifespan(scope, receive, send)
+    else:
+        await _requests(scope, receive, send)
+
+
+async def lifespan(scope, receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            install_shutdown_hook(asyncio.get_running_loop())
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def shutdown() -> None:
+    """Close what the process holds, in order: streams and the hub first, then the threads
+    that write (they finish the batch they hold before they stop)."""
+    loop = asyncio.get_running_loop()
+    try:
+        await close_hub()
+    except Exception:
+        logger.exception("Closing the live hub failed")
+    await answering.drain()
+    await loop.run_in_executor(None, answering.close_connections)
+    await loop.run_in_executor(None, django_application.close)
+    await loop.run_in_executor(None, ops.close_connections)
+    logger.info("Stopped cleanly")

@@ -115,6 +115,34 @@ def _reason(error: BaseException) -> str:
     return (text[:1].lower() + text[1:]) or type(error).__name__
 
 
+def ensure_database() -> str | None:
+    """Make sure a command can use the database; None when it can, else one line that says
+    what to do. A new SQLite database (the default, in GK_VAR_DIR) is created and migrated on
+    first use, so every command works on a fresh clone in any order. An existing database that
+    is not up to date (an upgrade) and any PostgreSQL database are left alone: migrating them
+    is the operator's step (docs/operations.md), and the line says so."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    config = settings.DATABASES["default"]
+    sqlite = config["ENGINE"].endswith("sqlite3")
+    new = sqlite and (not os.path.exists(config["NAME"]) or os.path.getsize(config["NAME"]) == 0)
+    problem = _database_problem()
+    if problem is None:
+        return None
+    if new and " is not up to date: " in problem:
+        import logging
+
+        print(f"Preparing the database {config['NAME']} ...", file=sys.stderr, flush=True)
+        logging.disable(logging.INFO)  # the decks' import lines; the command's output follows
+        try:
+            call_command("migrate", interactive=False, verbosity=0)  # loads the shipped decks too
+        finally:
+            logging.disable(logging.NOTSET)
+        return None
+    return problem
+
+
 def _database_problem() -> str | None:
     """Why the database cannot be used (None: it can): unreachable or not migrated."""
     import copy
@@ -255,6 +283,12 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     if not args.no_checks:
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            problem = ensure_database()  # a fresh clone: create the SQLite database
+            if problem:
+                return fail(problem)
         problems = _service_problems(args.workers)
         problems = problems or [_prepare_static_files()]
         if any(problems):
@@ -272,6 +306,10 @@ def cmd_serve(args) -> int:
         # a new TCP connection, which costs the server more CPU than the answer itself.
         timeout_keep_alive=args.keep_alive,
         log_level=args.log_level,
+        # Logging is Django's (settings LOGGING: JSON lines with a request id); the access
+        # lines come from the app (core/logs.py), without client addresses or query strings.
+        log_config=None,
+        access_log=False,
         server_header=False,
     )
     return 0
@@ -397,6 +435,31 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_health(args) -> int:
+    """Ask a running process whether it is alive (or ready), for systemd and containers:
+    exit status 0 when it answers 200, else 1 with one line. No Django, no database."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = args.port or int(os.environ.get("GK_PORT", "8000"))
+    url = f"http://127.0.0.1:{port}/health/{'ready' if args.ready else 'live'}"
+    deadline = time.monotonic() + args.wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our URL
+                print(f"{url}: {response.status} {response.read().decode().strip()}")
+                return 0
+        except urllib.error.HTTPError as error:
+            problem = f"{error.code} {error.read().decode(errors='replace').strip()}"
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            problem = _reason(reason) if isinstance(reason, BaseException) else str(reason)
+        if time.monotonic() >= deadline:
+            return fail(f"{url}: {problem}")
+        time.sleep(0.5)
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -417,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="create the database, load the decks, add a demo team and gesprek"
     )
     demo.add_argument("--base-url", default=os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000"))
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, needs_database=False)  # it migrates itself
 
     user = commands.add_parser("user", help="manage user accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -450,13 +513,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=float(os.environ.get("GK_KEEP_ALIVE", "75")),
         help="seconds an idle HTTP connection stays open (default 75, as nginx's)",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        help="uvicorn's own messages (default info); the app's level is LOG_LEVEL",
+    )
     serve.add_argument(
         "--no-checks",
         action="store_true",
         help="start without checking the database and Redis and without preparing static files",
     )
-    serve.set_defaults(handler=cmd_serve)
+    serve.set_defaults(handler=cmd_serve, needs_database=False)  # it checks for itself
 
     deck = commands.add_parser("deck", help="validate, import and export card decks")
     deck_commands = deck.add_subparsers(dest="deck_command", required=True, metavar="ACTION")
@@ -504,9 +571,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=["nl", "en"], help="the report's language (default: nl)")
     report.set_defaults(handler=cmd_report)
 
+    health = commands.add_parser(
+        "health", help="check that the process on this machine answers (systemd, containers)"
+    )
+    health.add_argument("--port", type=int, help="the process's port (default: GK_PORT or 8000)")
+    health.add_argument(
+        "--ready", action="store_true", help="readiness: the database and the broker answer too"
+    )
+    health.add_argument(
+        "--wait", type=float, default=0, help="keep asking for this many seconds (default: once)"
+    )
+    health.set_defaults(handler=cmd_health, needs_django=False)
+
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
-    manage.set_defaults(handler=cmd_manage)
+    manage.set_defaults(handler=cmd_manage, needs_database=False)  # e.g. migrate
     return parser
 
 
@@ -519,7 +598,16 @@ def main(argv: list[str] | None = None) -> int:
             setup_django()
         except ImproperlyConfigured as error:  # e.g. production without SECRET_KEY
             return fail(f"The configuration is not complete: {error}")
-    return args.handler(args)
+        if getattr(args, "needs_database", True):
+            problem = ensure_database()
+            if problem:
+                return fail(problem)
+    from django.db import DatabaseError
+
+    try:
+        return args.handler(args)
+    except DatabaseError as error:  # e.g. the database went away while the command ran
+        return fail(f"The database refused: {_reason(error)}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 from django.db import DatabaseError, connections, transaction
 
 from gesprekskaarten.asgi import application
+from gesprekskaarten.core.logs import inner_send
 from gesprekskaarten.live import hub as hub_module
 from gesprekskaarten.live import services
 from gesprekskaarten.live.hub import close_hub, events_after, get_hub
@@ -337,7 +338,7 @@ def test_a_client_that_does_not_read_is_dropped(with_transport):
             await client.until(lambda c=client: c.parser.last_id == 0)
         hub = get_hub()
         subscribers = hub.channels[channel].audiences["participant"]
-        stalled = next(s for s in subscribers if s.send == slow.send)
+        stalled = next(s for s in subscribers if inner_send(s.send) == slow.send)
         longest = 0
         for number in range(1, 9):
             await publish(channel)

@@ -80,13 +80,22 @@ class Postgres:
             self.bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
-        self._run(self.bindir / "pg_ctl", "-D", data, "-w", "-l", self.dir / "log", "-o", options,
-                  "start")  # fmt: skip
+        self.resume()
         import psycopg
 
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as connection:
             connection.execute("CREATE DATABASE gesprekskaarten")
+
+    def resume(self):
+        """Start the server (again, after `halt`)."""
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
+        self._run(self.bindir / "pg_ctl", "-D", self.dir / "data", "-w", "-l", self.dir / "log",
+                  "-o", options, "start")  # fmt: skip
+
+    def halt(self):
+        """Stop the server as a crash would, keeping its data."""
+        self._run(self.bindir / "pg_ctl", "-D", self.dir / "data", "-m", "immediate", "-w",
+                  "stop")  # fmt: skip
 
     def dsn(self, database="gesprekskaarten") -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"

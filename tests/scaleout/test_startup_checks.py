@@ -52,13 +52,25 @@ def test_every_missing_service_is_named_at_once(tmp_path):
     assert result.returncode == 1
     database = tmp_path / "gesprekskaarten.sqlite3"
     lines = result.stderr.splitlines()
-    assert lines[0].startswith(f"The SQLite database {database} is not up to date: ")
-    assert lines[0].endswith("Run 'gesprekskaarten manage migrate' first.")
+    assert lines[0] == f"Preparing the database {database} ..."  # new: made on first use
     assert lines[1:] == [
         f"Cannot reach Redis at 127.0.0.1:{broker} (GK_BROKER_URL): connection refused",
         f"Cannot reach Redis at 127.0.0.1:{cache} (GK_CACHE_URL): connection refused",
     ]
     assert "secret" not in result.stderr
+
+
+def test_an_outdated_sqlite_database_is_named_not_migrated(tmp_path):
+    import sqlite3
+
+    database = tmp_path / "gesprekskaarten.sqlite3"
+    with sqlite3.connect(database) as connection:  # an older version's database, say
+        connection.execute("CREATE TABLE django_migrations (id integer primary key, app text, "
+                           "name text, applied datetime)")  # fmt: skip
+    result = serve(tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"The SQLite database {database} is not up to date: ")
+    assert result.stderr.endswith("Run 'gesprekskaarten manage migrate' first.\n")
 
 
 def test_an_unknown_broker_is_refused(tmp_path):

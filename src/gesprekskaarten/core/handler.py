@@ -11,17 +11,21 @@ pool, and a connection that failed is replaced. The answer endpoint does the sam
 """
 
 import asyncio
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.handlers.asgi import ASGIHandler
 from django.db import close_old_connections
+
+from . import logs
 
 
 class KeptThreadsHandler(ASGIHandler):
     def __init__(self, threads: int):
         super().__init__()
         self.load_middleware(is_async=False)  # the whole chain runs in one hop to a kept thread
-        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="gk-django")
+        self.threads = threads
+        self.executor: ThreadPoolExecutor | None = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -32,7 +36,11 @@ class KeptThreadsHandler(ASGIHandler):
 
     async def get_response_async(self, request):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self._respond, request)
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="gk-django")
+        # In the request's context: log lines written by the view carry its request id.
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self.executor, context.run, self._respond, request)
 
     def _respond(self, request):
         close_old_connections()
@@ -40,9 +48,26 @@ class KeptThreadsHandler(ASGIHandler):
             return self.get_response(request)
         finally:
             close_old_connections()
+            logs.set_route(request.scope, _route(request))
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        """Let the threads finish their requests and stop (a new request starts new ones)."""
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+def _route(request) -> str:
+    """The route label of the metrics and the access log: the URL's name, a fixed word for
+    static files, else "unresolved" (a 404 or a redirect made before the URL was resolved)."""
+    from django.conf import settings
+
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name or match.route or "unnamed"
+    if settings.STATIC_URL and request.path.startswith(settings.STATIC_URL):
+        return "static"
+    return "unresolved"
 
 
 def application() -> KeptThreadsHandler:

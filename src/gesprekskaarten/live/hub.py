@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import close_old_connections, connection
 
+from gesprekskaarten.core import metrics
+
 from . import collector, conf, sse
 from .broker import Broker, get_broker
 from .models import Channel
@@ -81,6 +83,7 @@ class Subscriber:
             waiter.set_result(None)
         if reason == SLOW:
             self.items = []
+            metrics.DROPPED_SLOW.inc()
             _abort(self.send, self.task)
 
     def disconnected(self, _future=None) -> None:
@@ -165,12 +168,16 @@ class Hub:
                     state.ready.set_result(False)
                     raise
                 state.ready.set_result(True)
+                metrics.CHANNELS.inc()
                 if state.target > state.delivered:
                     self._fetch(state)
             elif not state.ready.done():
                 await asyncio.shield(state.ready)
                 continue  # ready, or failed and removed: look again
-            state.audiences.setdefault(subscriber.audience, set()).add(subscriber)
+            subscribers = state.audiences.setdefault(subscriber.audience, set())
+            if subscriber not in subscribers:
+                subscribers.add(subscriber)
+                metrics.OPEN_STREAMS.inc()
             return state.delivered
 
     def leave(self, channel: str, subscriber: Subscriber) -> None:
@@ -178,8 +185,9 @@ class Hub:
         if state is None:
             return
         subscribers = state.audiences.get(subscriber.audience)
-        if subscribers is not None:
+        if subscribers is not None and subscriber in subscribers:
             subscribers.discard(subscriber)
+            metrics.OPEN_STREAMS.dec()
             if not subscribers:
                 del state.audiences[subscriber.audience]
         if not state.audiences and state.ready.done():
@@ -191,6 +199,8 @@ class Hub:
 
     def _forget(self, state: ChannelState) -> None:
         if self.channels.get(state.name) is state:
+            if state.is_ready():
+                metrics.CHANNELS.dec()
             del self.channels[state.name]
             self.listener.unsubscribe(state.name)
 
@@ -235,10 +245,12 @@ class Hub:
         """Encode the events once per audience and queue the same bytes for each subscriber."""
         first, last = rows[0][0], rows[-1][0]
         limit = self.queue_size
+        queued = 0
         for audience, subscribers in state.audiences.items():
             parts = encode_rows(rows, audience)
             if not parts:
                 continue
+            queued += len(subscribers)
             data = parts[0][1] if len(parts) == 1 else b"".join(part for _, part in parts)
             for subscriber in subscribers:
                 if subscriber.floor < first:
@@ -247,6 +259,8 @@ class Hub:
                     rest = b"".join(part for seq, part in parts if seq > subscriber.floor)
                     if rest:
                         subscriber.push(rest, limit)
+        metrics.EVENTS.inc(len(rows))
+        metrics.DELIVERIES.inc(queued)
         state.delivered = last
         if state.target < last:
             state.target = last

@@ -22,12 +22,13 @@ import signal
 import threading
 from urllib.parse import parse_qsl
 
+from gesprekskaarten.core import logs, metrics
+
 from . import services, sse
 from .hub import (
     SHUTDOWN,
     SLOW,
     Subscriber,
-    close_hub,
     current_hub,
     encode_rows,
     events_after,
@@ -47,14 +48,12 @@ STREAM_HEADERS = [
 
 
 def with_live_streams(django_application):
-    """The project's ASGI application: streams go to `stream`, everything else to Django."""
+    """Streams go to `stream`, everything else to `django_application`. (Lifespan: asgi.py.)"""
 
     async def application(scope, receive, send):
         kind = scope["type"]
         if kind == "http" and is_stream_path(scope):
             await stream(scope, receive, send)
-        elif kind == "lifespan":
-            await lifespan(scope, receive, send)
         else:
             await django_application(scope, receive, send)
 
@@ -66,6 +65,7 @@ def is_stream_path(scope) -> bool:
 
 
 async def stream(scope, receive, send) -> None:
+    logs.set_route(scope, "live_stream")
     if scope["method"] != "GET":
         await _plain(send, 405, b"Method Not Allowed\n", [(b"allow", b"GET")])
         return
@@ -125,6 +125,7 @@ async def _first_write(hub, channel: str, subscriber: Subscriber, last_id, curre
         newest = await hub.db(services.last_seq, channel)
         if last_id > newest:  # an id from another history (the database was reset)
             parts.append(sse.encode_refresh(current))
+            metrics.REFRESHES.inc()
         else:  # this process has not caught up yet; skip what the client already has
             subscriber.floor = last_id
             hub.expect(channel, newest)
@@ -135,7 +136,9 @@ async def _first_write(hub, channel: str, subscriber: Subscriber, last_id, curre
             rows = await hub.db(events_after, channel, last_id, current, None)
         if len(rows) != missed:  # too far behind, or old events were removed
             parts.append(sse.encode_refresh(current))
+            metrics.REFRESHES.inc()
         else:
+            metrics.REPLAYS.inc()
             replay = encode_rows(rows, subscriber.audience)
             parts.extend(part for _, part in replay)
             if not replay or replay[-1][0] != current:
@@ -203,19 +206,7 @@ def _header(scope, name: bytes) -> bytes | None:
     return None
 
 
-# -- lifespan: end open streams when the server stops ------------------------------------------
-
-
-async def lifespan(scope, receive, send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            install_shutdown_hook(asyncio.get_running_loop())
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await close_hub()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+# -- shutdown: end open streams when the server stops (asgi.py's lifespan installs this) -------
 
 
 def install_shutdown_hook(loop: asyncio.AbstractEventLoop) -> None:

@@ -41,6 +41,8 @@ from django.middleware.security import SecurityMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gesprekskaarten.core import logs, metrics
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -138,6 +140,7 @@ def answer_code(scope) -> str | None:
 
 
 async def endpoint(scope, receive, send, code: str) -> None:
+    logs.set_route(scope, "answer")
     if scope["method"] != "POST":
         headers = [(b"content-type", b"application/json"), (b"allow", b"POST")]
         await _send(send, 405, b'{"error": "POST only"}', headers)
@@ -154,7 +157,18 @@ async def endpoint(scope, receive, send, code: str) -> None:
         if not message.get("more_body"):
             break
     status, headers, content = await _batcher().handle((scope, body, code))
+    metrics.count_answer(status)
     await _send(send, status, content, headers)
+
+
+async def drain() -> None:
+    """Wait until every answer handed to the threads has been written or refused (a stopping
+    server: uvicorn has already waited for the requests, this is the belt to those braces)."""
+    batcher = _batchers.get(asyncio.get_running_loop())
+    while batcher is not None and (
+        batcher.waiting or batcher.free_threads < settings.GK_ANSWER_THREADS
+    ):
+        await asyncio.sleep(0.01)
 
 
 class _Batcher:
@@ -242,8 +256,13 @@ def _handle_batch(requests: list[tuple]) -> list[tuple[int, list, bytes]]:
         if item.response is not None:
             responses.append(item.response)
             continue
-        with translation.override(item.language):
-            responses.append(_response(item.request, reply_for(next(problems))))
+        # The request id of this answer on any line reply_for writes.
+        token = logs.request_id.set(item.request.scope.get(logs.SCOPE_KEY, {}).get("id", ""))
+        try:
+            with translation.override(item.language):
+                responses.append(_response(item.request, reply_for(next(problems))))
+        finally:
+            logs.request_id.reset(token)
     return responses
 
 

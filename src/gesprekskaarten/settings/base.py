@@ -227,10 +227,36 @@ CACHES = {
     )
 }
 
+# Logs go to standard error (journald, the container's log): one JSON object per line with the
+# request id (GK_LOG_FORMAT=json, the default), or plain text for a terminal (plain, the dev
+# default). uvicorn's own loggers propagate to the same handler; the access lines come from
+# gesprekskaarten.access (core/logs.py), not from uvicorn's access log.
+GK_LOG_FORMAT = os.environ.get("GK_LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "gesprekskaarten.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "gesprekskaarten.core.logs.JSONFormatter"},
+        "plain": {"()": "gesprekskaarten.core.logs.PlainFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if GK_LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # uvicorn's messages go through our handler; its access log is replaced by ours (it would
+    # write client addresses and query strings).
+    "loggers": {
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": [], "propagate": False},
+    },
 }
+
+# Who may read /health/live, /health/ready and /metrics (core/ops.py): comma-separated
+# addresses or networks; everyone else gets 404.
+GK_MONITORING_NETWORKS = os.environ.get("GK_MONITORING_NETWORKS", "127.0.0.0/8,::1/128")

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("GK_SECURE_COOKIES", "false")
+os.environ.setdefault("GK_LOG_FORMAT", "plain")  # for a terminal; production writes JSON
 
 from .base import *  # noqa: E402,F403
 from .base import env_bool  # noqa: E402
