@@ -15,6 +15,7 @@ from tests.e2e.flows import (
     assert_accessible,
     choose,
     counts_of,
+    end_gesprek,
     join_by_keyboard,
     join_here,
     join_with_code,
@@ -164,7 +165,7 @@ def run_gesprek(browser, server):
     expect(touch.get_by_role("heading", name="Markeer het gedrag")).to_be_visible()
     assert touch.locator(".gk-counts").count() == 0
     facilitator.get_by_role("button", name="Sluit het markeren en toon de uitkomsten").click()
-    facilitator.get_by_role("button", name="Beëindig het gesprek").click()
+    end_gesprek(facilitator)
     expect(touch.get_by_role("heading", name="Dit gesprek is afgelopen")).to_be_visible()
     assert_accessible(touch)
     response = qr.request.post(f"/g/{code}/antwoord/", form={"behaviour": "1", "choice": "missing"})
