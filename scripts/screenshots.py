@@ -37,7 +37,13 @@ COMMAND = [sys.executable, "-m", "gesprekskaarten"]
 # Per person: one answer pattern, repeated over the behaviours (r/m/u, + = wants to discuss).
 PEOPLE = ["rrmr+u", "rmru+r", "rrrm+m", "mrmr+r", "rurr+m"]
 CHOICES = {"r": "recognised", "m": "missing", "u": "unsure"}
-COOKIE_PREFIX = "gk_p_"  # meetings/answering.py
+COOKIE_PREFIX = "gk_p_"
+NOTES = [
+    "We vragen elkaar vaker om hulp dan een jaar geleden.",
+    "Bij drukte vallen we terug op ieder voor zich.",
+    "Feedback geven we vooral achteraf, niet op het moment zelf.",
+    "Nieuwe collega's weten niet bij wie ze terechtkunnen.",
+]  # meetings/answering.py
 
 
 def seed() -> None:
@@ -138,13 +144,15 @@ def main() -> int:
             facilitator.get_by_role("button", name="Inloggen").click()
             facilitator.wait_for_url("**/begeleiden/")
             facilitator.goto(control)
+            beamer = laptop.new_page()
+            beamer.set_viewport_size({"width": 1280, "height": 720})
+            beamer.goto(control + "scherm/")
+            beamer.screenshot(path=out / "presenter-marking.png")
             with facilitator.expect_navigation():
                 facilitator.get_by_role(
                     "button", name="Sluit het markeren en toon de uitkomsten"
                 ).click()
-            beamer = laptop.new_page()
-            beamer.set_viewport_size({"width": 1280, "height": 720})
-            beamer.goto(control + "scherm/")
+            expect(beamer.locator("[data-slide='0']")).to_be_visible()  # it followed
             beamer.screenshot(path=out / "presenter-overview.png")
             beamer.keyboard.press("ArrowRight")
             expect(beamer.locator("[data-slide='1']")).to_be_visible()
@@ -162,7 +170,16 @@ def main() -> int:
             phone.screenshot(path=out / "principle-phone.png")
             with facilitator.expect_navigation():
                 facilitator.get_by_role("button", name="Bespreek de vragen").click()
-            facilitator.screenshot(path=out / "cockpit-discussion.png", full_page=True)
+            phone.goto(f"{base}/g/{code}/")
+            for note in NOTES:
+                phone.get_by_label("Je notitie").fill(note)
+                phone.get_by_role("button", name="Notitie plaatsen").click()
+                expect(phone.locator(".gk-note__text", has_text=note)).to_be_visible()
+            phone.screenshot(path=out / "phone-discussion.png")
+            facilitator.reload()
+            facilitator.set_viewport_size({"width": 1440, "height": 900})
+            facilitator.locator(".gk-cockpit").scroll_into_view_if_needed()
+            facilitator.screenshot(path=out / "cockpit-discussion.png")
             beamer.reload()
             beamer.screenshot(path=out / "presenter-discussion.png")
             browser.close()
