@@ -50,6 +50,9 @@ check-translations: install
 	$(RUN) python scripts/check_translations.py
 
 pytest: install
+	@# The Nu HTML Checker (vnu-jar, pinned in package.json) for tests/meetings/test_html_validity.py.
+	@if command -v npm >/dev/null && [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
+		npm ci --no-audit --no-fund --silent; fi
 	$(RUN) pytest $(PYTEST_ARGS)
 
 # The database tests again on a throwaway PostgreSQL cluster (e2e tests run once, on SQLite).
