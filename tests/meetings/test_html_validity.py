@@ -17,7 +17,8 @@ from tests.meetings.test_presenter import answered, facilitator_of
 
 pytestmark = pytest.mark.django_db
 
-VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+ROOT = Path(__file__).resolve().parents[2]
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 def checker() -> list[str]:
