@@ -17,6 +17,7 @@ from tests.e2e.flows import (
     choose,
     end_gesprek,
     join_with_code,
+    keyboard_pass,
     log_in,
     open_page,
     post_note,
@@ -227,3 +228,17 @@ def test_cockpit_by_keyboard_and_axe(browser, server, locale, scheme):
     assert_accessible(facilitator)
     facilitator.keyboard.press("Escape")
     facilitator.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "scheme", "status"),
+    [("nl-NL", "light", "Status C: eerste maatregelen genomen"), ("en-GB", "dark", "Status C")],
+)
+def test_accessibility_statement(page_factory, locale, scheme, status):
+    page = page_factory(locale=locale, color_scheme=scheme, viewport=LAPTOP)
+    page.goto("/toegankelijkheid/")
+    expect(page.locator("main")).to_contain_text(status)
+    expect(page.locator("main")).to_contain_text("axe-core")
+    assert page.locator("main h2").count() >= 6  # status, scope, tests, gaps, contact, date
+    assert_accessible(page)
+    keyboard_pass(page)
