@@ -6,6 +6,8 @@ and English, light and dark), and the keys a clicker sends page through the resu
 the control page. Ending the gesprek needs a confirmation, with and without JavaScript.
 """
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
@@ -173,6 +175,17 @@ def test_ending_asks_first_with_and_without_javascript(room, browser, server):
     dialog.get_by_role("button", name="Nee, ga terug").click()
     expect(dialog).to_be_hidden()
     assert "Wachten op de start" in facilitator.locator(".gk-facts").inner_text()
+
+    # The confirmation page (what the link opens without JavaScript): axe, light and dark, and
+    # keyboard only.
+    control = facilitator.url
+    facilitator.goto(control + "einde/")
+    for scheme in ("light", "dark"):
+        facilitator.emulate_media(color_scheme=scheme)
+        assert_accessible(facilitator)
+    facilitator.emulate_media(color_scheme="light")
+    assert keyboard_pass(facilitator) == {urlsplit(control).path}  # "No, go back"
+    facilitator.goto(control)
 
     # Without JavaScript: a page of its own, the same question.
     no_js = browser.new_context(
