@@ -6,12 +6,19 @@ UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: run install test lint check-migrations check-translations pytest pytest-postgres \
+.PHONY: run screenshots install test lint check-migrations check-translations pytest pytest-postgres \
         system-deps messages assets format clean
 
+# `make run LAN=1`: a trial in a room; phones on the same network join (see README).
+LAN_FLAG := $(if $(LAN),--lan,)
+
 run: install
-	$(RUN) gesprekskaarten demo
-	$(RUN) gesprekskaarten serve
+	$(RUN) gesprekskaarten demo $(LAN_FLAG)
+	$(RUN) gesprekskaarten serve $(LAN_FLAG)
+
+# Screenshots of a demo gesprek for the README, with the browser the tests use.
+screenshots: install
+	$(RUN) python scripts/screenshots.py
 
 var/tools/bin/uv:
 	python3 -m venv var/tools
@@ -43,6 +50,9 @@ check-translations: install
 	$(RUN) python scripts/check_translations.py
 
 pytest: install
+	@# The Nu HTML Checker (vnu-jar, pinned in package.json) for tests/meetings/test_html_validity.py.
+	@if command -v npm >/dev/null && [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
+		npm ci --no-audit --no-fund --silent; fi
 	$(RUN) pytest $(PYTEST_ARGS)
 
 # The database tests again on a throwaway PostgreSQL cluster (e2e tests run once, on SQLite).

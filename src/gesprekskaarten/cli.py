@@ -17,6 +17,32 @@ def setup_django() -> None:
     django.setup()
 
 
+def lan_address() -> str:
+    """This machine's address on the local network: the one it would use to reach the
+    outside (no packet is sent), or 127.0.0.1 without a network."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, nothing is sent
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def lan_environment(environ, address: str, port: int) -> dict[str, str]:
+    """The settings for a trial in a room (`--lan`): listen on every interface, accept the
+    machine's address as a host and use it in the join links and QR codes."""
+    hosts = environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+    if address not in hosts.split(","):
+        hosts = f"{hosts},{address}"
+    return {
+        "GK_HOST": "0.0.0.0",  # noqa: S104 - that is the point: phones in the room connect
+        "ALLOWED_HOSTS": hosts,
+        "GK_BASE_URL": f"http://{address}:{port}",
+    }
+
+
 def fail(message: str, code: int = 1) -> int:
     print(message, file=sys.stderr)
     return code
@@ -37,6 +63,9 @@ def cmd_demo(args) -> int:
         cards = version.principles.count()
         print(f"Deck {version.deck.slug}: version {version.number}, {cards} cards")
     demo = create_demo()
+    problem = _prepare_static_files()  # collected (and compressed) once, before serving
+    if problem:
+        return fail(problem)
     base = args.base_url.rstrip("/")
     print(
         f"\nDemo team {demo.team.name!r}. Log in as a facilitator at {base}/inloggen/\n"
@@ -470,6 +499,12 @@ def cmd_manage(args) -> int:
 # --- argument parsing ----------------------------------------------------------------------
 
 
+LAN_HELP = (
+    "for phones on the same network: listen on every interface, accept this machine's "
+    "network address and use it in the join link and QR code"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gesprekskaarten", description="Conversation cards for the Gids Ambtelijk Vakmanschap."
@@ -479,7 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="create the database, load the decks, add a demo team and gesprek"
     )
-    demo.add_argument("--base-url", default=os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000"))
+    demo.add_argument("--base-url", default=None, help="public address (default: GK_BASE_URL)")
+    demo.add_argument("--lan", action="store_true", help=LAN_HELP)
+    demo.add_argument("--port", type=int, default=int(os.environ.get("GK_PORT", "8000")))
     demo.set_defaults(handler=cmd_demo, needs_database=False)  # it migrates itself
 
     user = commands.add_parser("user", help="manage user accounts")
@@ -504,7 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
     team_add.set_defaults(handler=cmd_team_add_facilitator)
 
     serve = commands.add_parser("serve", help="serve the web application (uvicorn)")
-    serve.add_argument("--host", default=os.environ.get("GK_HOST", "127.0.0.1"))
+    serve.add_argument("--host", default=None, help="where to listen (default: GK_HOST)")
+    serve.add_argument("--lan", action="store_true", help=LAN_HELP)
     serve.add_argument("--port", type=int, default=int(os.environ.get("GK_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1, help="number of processes")
     serve.add_argument(
@@ -593,6 +631,14 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.exceptions import ImproperlyConfigured
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "lan", False):
+        address = lan_address()
+        os.environ.update(lan_environment(os.environ, address, args.port))
+        print(f"Room mode: phones on this network reach {os.environ['GK_BASE_URL']}/", flush=True)
+    if hasattr(args, "host") and args.host is None:
+        args.host = os.environ.get("GK_HOST", "127.0.0.1")
+    if hasattr(args, "base_url") and args.command == "demo" and args.base_url is None:
+        args.base_url = os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000")
     if getattr(args, "needs_django", True):
         try:
             setup_django()

@@ -152,3 +152,39 @@ def test_demo_prints_working_credentials_and_join_link(capsys):
     assert gesprek.team.facilitators.filter(pk=user.pk).exists()
     assert main(["demo"]) == 0  # again: same gesprek, a fresh password
     assert code in capsys.readouterr().out
+
+
+def test_lan_mode_listens_on_the_network_and_puts_the_address_in_the_links():
+    from gesprekskaarten.cli import lan_environment
+
+    env = lan_environment({}, "192.168.1.20", 8000)
+    assert env == {
+        "GK_HOST": "0.0.0.0",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1],192.168.1.20",
+        "GK_BASE_URL": "http://192.168.1.20:8000",
+    }
+    again = lan_environment({"ALLOWED_HOSTS": env["ALLOWED_HOSTS"]}, "192.168.1.20", 8001)
+    assert again["ALLOWED_HOSTS"] == env["ALLOWED_HOSTS"]  # not twice
+    assert again["GK_BASE_URL"] == "http://192.168.1.20:8001"
+
+
+def test_lan_mode_settings_in_a_new_process(tmp_path):
+    """`--lan` sets what Django reads: the address is an allowed host and the base address."""
+    script = (
+        "import os, sys\n"
+        "from gesprekskaarten import cli\n"
+        "cli.lan_address = lambda: '10.1.2.3'\n"
+        "cli.cmd_serve = lambda args: print(args.host) or 0\n"
+        "cli.main(['serve', '--lan', '--port', '8123', '--no-checks'])\n"
+        "from django.conf import settings\n"
+        "print(settings.GK_BASE_URL, '10.1.2.3' in settings.ALLOWED_HOSTS)\n"
+    )
+    env = {**os.environ, "GK_VAR_DIR": str(tmp_path)}
+    env.pop("ALLOWED_HOSTS", None)
+    env.pop("GK_BASE_URL", None)
+    env["DJANGO_SETTINGS_MODULE"] = "gesprekskaarten.settings.dev"
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "Room mode: phones on this network reach http://10.1.2.3:8123/" in out
+    assert "0.0.0.0" in out and "http://10.1.2.3:8123 True" in out

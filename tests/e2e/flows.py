@@ -37,6 +37,8 @@ TEXTS = {
         "note": "Je notitie",
         "post note": "Notitie plaatsen",
         "skip": "Naar de inhoud",
+        "end": "Beëindig het gesprek…",
+        "end for sure": "Ja, beëindig het gesprek",
     },
     "en": {
         "user name": "User name",
@@ -56,6 +58,8 @@ TEXTS = {
         "note": "Your note",
         "post note": "Post note",
         "skip": "Skip to content",
+        "end": "End the gesprek…",
+        "end for sure": "Yes, end the gesprek",
     },
 }
 
@@ -213,6 +217,13 @@ def step(page, button):
     its answer has loaded (a test that moves on sooner can race the redirect)."""
     with page.expect_navigation():
         page.get_by_role("button", name=button).click()
+
+
+def end_gesprek(page):
+    """End the gesprek from the control page: the link opens a dialog (a page of its own
+    without JavaScript) that asks to confirm."""
+    page.get_by_role("link", name=text(page, "end")).click()
+    step(page, text(page, "end for sure"))
 
 
 def post_note(page, note):

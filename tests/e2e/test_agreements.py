@@ -15,6 +15,7 @@ from tests.e2e.conftest import LAPTOP, start_server
 from tests.e2e.flows import (
     CARD,
     assert_accessible,
+    end_gesprek,
     in_days,
     join_with_code,
     log_in,
@@ -117,7 +118,7 @@ def first_gesprek(facilitator, people, tmp_path):
     assert event.decoded("DTSTART").isoformat() == in_days(28)
     assert FEEDBACK in str(event["DESCRIPTION"]) and LUNCH in str(event["DESCRIPTION"])
 
-    step(facilitator, "End the gesprek")
+    end_gesprek(facilitator)
     for person in people:
         expect(person.get_by_role("heading", name="This gesprek has ended")).to_be_visible()
 

@@ -24,6 +24,7 @@ from tests.e2e.flows import (
     assert_same_as_fresh,
     counts_of,
     download,
+    end_gesprek,
     in_days,
     join_by_keyboard,
     join_here,
@@ -192,7 +193,7 @@ def first_gesprek(room, tmp_path):
     make_agreements(room, control_url)
 
     room.follow()
-    step(facilitator, "Beëindig het gesprek")
+    end_gesprek(facilitator)
     room.all_see("Dit gesprek is afgelopen")
     for person in room.people:
         report = person.locator(".gk-report")

@@ -15,6 +15,7 @@ from tests.e2e.conftest import LAPTOP, start_server
 from tests.e2e.flows import (
     assert_accessible,
     download,
+    end_gesprek,
     join_with_code,
     keyboard_pass,
     log_in,
@@ -58,7 +59,7 @@ def run(browser, server, tmp_path):
     facilitator.get_by_role("button", name="Save the agreement").click()
     expect(facilitator.get_by_text("The agreement is saved.")).to_be_visible()
     facilitator.goto(control_url)
-    step(facilitator, "End the gesprek")
+    end_gesprek(facilitator)
 
     # Every participant's screen turns into the summary by itself.
     for person in people:

@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 
@@ -8,8 +10,11 @@ def home(request):
     return render(request, "core/home.html", {"version": decks.default_deck_version()})
 
 
+STATEMENT_DATE = datetime.date(2026, 12, 6)  # the accessibility statement's date
+
+
 def accessibility(request):
-    return render(request, "core/accessibility.html")
+    return render(request, "core/accessibility.html", {"statement_date": STATEMENT_DATE})
 
 
 def privacy(request):

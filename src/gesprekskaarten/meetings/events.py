@@ -5,6 +5,7 @@
 | `step` (step or question) | `{"url", "title", "main"}`: the page's new <main> | `{"step"}` |
 | `update` (parts of a page) | `{"url", "regions": {id: html}}` | `{"regions": [id, ...]}` |
 | `progress` | `{"done", "total"}` | `{"done", "total"[, "participants"]}` |
+| `page` (presenter paged) | nothing | `{"page"}` |
 
 Participant content is rendered once per language for everyone (meetings/screens.py) and the
 same bytes go to every phone; live.js swaps it in and fills in the person's own parts. The
@@ -102,3 +103,9 @@ def regions_changed(gesprek, *regions: str):
     gesprek = _fresh(gesprek)
     participants = screens.region_payloads(gesprek, regions)
     _publish(gesprek, "update", participants, {"regions": list(regions)})
+
+
+def presenter_paged(gesprek):
+    """The facilitator paged the presenter screen from the control page: only the facilitator's
+    screens get it (`{"page"}`); the presenter shows that page, nothing else changes."""
+    live.publish(gesprek.channel, "page", {FACILITATOR: _json({"page": gesprek.presenter_page})})

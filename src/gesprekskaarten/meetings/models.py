@@ -88,6 +88,11 @@ class Gesprek(models.Model):
         _("current question"), default=1, help_text=_("Order of the guiding question discussed.")
     )
     timer_ends_at = models.DateTimeField(_("timer ends at"), null=True, blank=True)
+    presenter_page = models.PositiveSmallIntegerField(
+        _("presenter page"),
+        default=0,
+        help_text=_("Which page of the results the presenter screen shows: 0 is the overview."),
+    )
     follow_up_on = models.DateField(
         _("follow-up date"), null=True, blank=True, help_text=_("When the team meets again.")
     )

@@ -410,15 +410,32 @@ def set_step(gesprek: Gesprek, step: str) -> Gesprek:
             raise MeetingError(_("This step cannot follow the current one."))
         locked.step = step
         locked.timer_ends_at = None  # a timer belongs to one step
+        locked.presenter_page = 0  # the results start with the overview of all cards
         if step == Step.CLOSED:
             from .voting import close_open_votes  # voting builds on this module
 
             locked.closed_at = timezone.now()
             close_open_votes(locked)  # its results are kept and shown with the summary
-        locked.save(update_fields=["step", "closed_at", "timer_ends_at"])
+        locked.save(update_fields=["step", "closed_at", "timer_ends_at", "presenter_page"])
         events.step_changed(locked)
     gesprek.step, gesprek.closed_at = locked.step, locked.closed_at
-    gesprek.timer_ends_at = locked.timer_ends_at
+    gesprek.timer_ends_at, gesprek.presenter_page = locked.timer_ends_at, locked.presenter_page
+    return gesprek
+
+
+@transaction.atomic
+def set_presenter_page(gesprek: Gesprek, page: int, last: int) -> Gesprek:
+    """Show results page `page` on the presenter screen (0: the overview of all cards, then the
+    cards, up to page `last`: see presenter.py); the facilitator's screens follow."""
+    locked = Gesprek.objects.select_for_update().get(pk=gesprek.pk)
+    if locked.step != Step.RESULTS:
+        raise MeetingError(_("The presenter pages through the results only."))
+    page = max(0, min(page, last))
+    if page != locked.presenter_page:
+        locked.presenter_page = page
+        locked.save(update_fields=["presenter_page"])
+        events.presenter_paged(locked)
+    gesprek.presenter_page = locked.presenter_page
     return gesprek
 
 

@@ -20,9 +20,15 @@ urlpatterns = [
     path("begeleiden/", facilitator.dashboard, name="dashboard"),
     path("begeleiden/nieuw/", facilitator.new, name="new"),
     path("begeleiden/<uuid:public_id>/", facilitator.control, name="control"),
-    path("begeleiden/<uuid:public_id>/scherm/", facilitator.presenter, name="presenter"),
+    path("begeleiden/<uuid:public_id>/scherm/", facilitator.presenter_screen, name="presenter"),
     path("begeleiden/<uuid:public_id>/qr.svg", facilitator.qr_code, name="qr"),
     path("begeleiden/<uuid:public_id>/stap/", facilitator.change_step, name="step"),
+    path(
+        "begeleiden/<uuid:public_id>/scherm/pagina/",
+        facilitator.presenter_page,
+        name="presenter_page",
+    ),
+    path("begeleiden/<uuid:public_id>/einde/", facilitator.end, name="end"),
     path("begeleiden/<uuid:public_id>/vraag/", facilitator.change_question, name="question"),
     path("begeleiden/<uuid:public_id>/timer/", facilitator.timer, name="timer"),
     path(

@@ -11,12 +11,7 @@ from .base import env_bool  # noqa: E402
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405, S105
 DEBUG = env_bool("DEBUG", False)
 
-# Serve static files straight from the package: `make run` needs no collectstatic.
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-
-# No collectstatic in dev: WhiteNoise serves straight from the static folders.
-WHITENOISE_USE_FINDERS = True
-STATIC_ROOT = None
+# Static files as in production (base.py): collected into ./var/static with gzip (and brotli,
+# when installed) next to each file, so `make run` pages weigh what they weigh on a server.
+# `demo` and `serve` collect them again when the package's files changed
+# (cli._prepare_static_files); WhiteNoise does not compress files it finds in the package.

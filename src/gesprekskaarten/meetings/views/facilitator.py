@@ -1,11 +1,14 @@
 """Facilitator pages: start a gesprek, show the join screen, move through the steps."""
 
 import io
+from urllib.parse import urlsplit
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +18,7 @@ from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
 from gesprekskaarten.teams.services import teams_of
 
-from .. import discussion, screens, services
+from .. import discussion, presenter, screens, services
 from ..forms import NewGesprekForm, TimerForm
 from ..models import Gesprek, Step
 
@@ -24,8 +27,21 @@ def own_gesprek(request, public_id) -> Gesprek:
     return services.gesprek_for_facilitator(request.user, public_id)
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def public_url(request, path: str) -> str:
+    """The address for the phones in the room: the request's own, unless the facilitator's
+    browser is on this machine (127.0.0.1) and GK_BASE_URL names another host, as in a trial
+    in a room (`--lan`): phones cannot reach 127.0.0.1."""
+    base = urlsplit(settings.GK_BASE_URL)
+    if split_domain_port(request.get_host())[0] in LOOPBACK and base.hostname not in LOOPBACK:
+        return settings.GK_BASE_URL + path
+    return request.build_absolute_uri(path)
+
+
 def _join_url(request, gesprek) -> str:
-    return request.build_absolute_uri(reverse("meetings:join", args=[gesprek.join_code]))
+    return public_url(request, reverse("meetings:join", args=[gesprek.join_code]))
 
 
 @login_required
@@ -68,7 +84,7 @@ def _facilitator_context(request, gesprek, presenter=False):
     return {
         **screens.facilitator_context(gesprek, presenter=presenter, sort=request.GET.get("sort")),
         "join_url": _join_url(request, gesprek),
-        "join_start_url": request.build_absolute_uri(reverse("meetings:join_start")),
+        "join_start_url": public_url(request, reverse("meetings:join_start")),
         "stream_url": stream_url,
     }
 
@@ -76,19 +92,53 @@ def _facilitator_context(request, gesprek, presenter=False):
 @login_required
 def control(request, public_id):
     gesprek = own_gesprek(request, public_id)
-    return render(
-        request, "meetings/facilitator/control.html", _facilitator_context(request, gesprek)
-    )
+    context = _facilitator_context(request, gesprek)
+    if gesprek.step == Step.RESULTS:
+        context.update(_pages_context(gesprek, context["results"]))
+    return render(request, "meetings/facilitator/control.html", context)
 
 
 @login_required
-def presenter(request, public_id):
+def presenter_screen(request, public_id):
+    """The screen for the room (a projector): no site chrome and nothing that posts. In the
+    results it shows one page at a time: the overview of all cards, then one card per page.
+    The page is server state (`Gesprek.presenter_page`, set from the control page); the
+    presenter's own keys page locally over the same server-rendered pages (presenter.js)."""
     gesprek = own_gesprek(request, public_id)
-    return render(
-        request,
-        "meetings/facilitator/presenter.html",
-        _facilitator_context(request, gesprek, presenter=True),
-    )
+    context = _facilitator_context(request, gesprek, presenter=True)
+    if gesprek.step == Step.RESULTS:
+        context.update(_pages_context(gesprek, context["results"]))
+    return render(request, "meetings/facilitator/presenter.html", context)
+
+
+def _pages_context(gesprek, results) -> dict:
+    pages = presenter.pages(results)
+    page = min(gesprek.presenter_page, len(pages) - 1)
+    return {"pages": pages, "page": pages[page]}
+
+
+@login_required
+@require_POST
+def presenter_page(request, public_id):
+    """Page the presenter screen through the results from the control page."""
+    gesprek = own_gesprek(request, public_id)
+    page = request.POST.get("page", "")
+    last = len(presenter.pages(screens.results_context(gesprek)["results"])) - 1
+    try:
+        services.set_presenter_page(gesprek, int(page) if page.isdigit() else 0, last)
+    except services.MeetingError as problem:
+        messages.error(request, str(problem))
+    return redirect(reverse("meetings:control", args=[public_id]) + "#gk-presenter-pages")
+
+
+@login_required
+def end(request, public_id):
+    """Ending the gesprek takes two steps: this page says what happens and asks to confirm
+    (with JavaScript the control page shows the same form in a dialog)."""
+    gesprek = own_gesprek(request, public_id)
+    if gesprek.is_closed:
+        return redirect("meetings:control", public_id=public_id)
+    return render(request, "meetings/facilitator/end.html", _facilitator_context(request, gesprek))
 
 
 @login_required
@@ -108,6 +158,8 @@ def qr_code(request, public_id):
 def change_step(request, public_id):
     gesprek = own_gesprek(request, public_id)
     step = request.POST.get("step", "")
+    if step == Step.CLOSED and request.POST.get("confirm") != "1":
+        return redirect("meetings:end", public_id=public_id)  # never in one click
     try:
         services.set_step(gesprek, step)
     except services.MeetingError as problem:

@@ -253,6 +253,7 @@
     source.addEventListener("step", showStep);
     source.addEventListener("refresh", refresh);
     source.addEventListener("update", showUpdate);
+    source.addEventListener("page", refresh);  // the presenter screen was paged (facilitator)
     source.addEventListener("progress", function (event) {
       showProgress(JSON.parse(event.data));
     });
