@@ -260,3 +260,19 @@ def test_retention_off_deletes_nothing(settings, capsys, days):
     assert main(["retention", "run"]) == 0
     assert "Retention is off" in capsys.readouterr().out
     assert Participant.objects.filter(gesprek=old.gesprek).count() == 4
+
+
+def test_the_privacy_page_states_the_retention_period(client, settings):
+    settings.GK_RETENTION_DAYS = 30
+    html = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Hoe lang we het bewaren" in html
+    assert "30 dagen na het einde van het gesprek" in html
+    client.cookies["gk_language"] = "en"
+    html = client.get("/privacy/").content.decode()
+    assert "deleted 30 days after the session ended" in html
+    settings.GK_RETENTION_DAYS = 1
+    assert "deleted 1 day after" in client.get("/privacy/").content.decode()
+    settings.GK_RETENTION_DAYS = 0
+    html = client.get("/privacy/").content.decode()
+    assert "after the session ended" not in html
+    assert "decides how long answers and notes" in html
