@@ -276,3 +276,17 @@ def test_the_privacy_page_states_the_retention_period(client, settings):
     html = client.get("/privacy/").content.decode()
     assert "after the session ended" not in html
     assert "decides how long answers and notes" in html
+
+
+def test_the_admin_shows_when_the_raw_data_went_and_how_many_took_part(admin_client):
+    from django.urls import reverse
+
+    old = closed_gesprek(people=4, cards=1)
+    shift(old.gesprek, 31)
+    retention.run()
+    page = admin_client.get(reverse("admin:meetings_gesprek_changelist"))
+    assert page.status_code == 200
+    assert '<td class="field-participant_count">4</td>' in page.content.decode()
+    page = admin_client.get(reverse("admin:meetings_gesprek_change", args=[old.gesprek.pk]))
+    assert page.status_code == 200
+    assert "ruwe gegevens verwijderd op" in page.content.decode().lower()
