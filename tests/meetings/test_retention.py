@@ -6,9 +6,10 @@ Runs on SQLite and on PostgreSQL (scripts/with-postgres.sh)."""
 import dataclasses
 import datetime
 import json
+import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 
 from gesprekskaarten.cli import main
@@ -290,3 +291,43 @@ def test_the_admin_shows_when_the_raw_data_went_and_how_many_took_part(admin_cli
     page = admin_client.get(reverse("admin:meetings_gesprek_change", args=[old.gesprek.pk]))
     assert page.status_code == 200
     assert "ruwe gegevens verwijderd op" in page.content.decode().lower()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_run_waits_for_a_writer_holding_the_gesprek_row():
+    """On PostgreSQL (SQLite has one writer at a time anyway): a run never works on a gesprek
+    while another transaction holds its row; it goes on once that transaction ends."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (scripts/with-postgres.sh)")
+    old = closed_gesprek(people=4, cards=1)
+    shift(old.gesprek, 31)
+    locked, release, outcomes = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                Gesprek.objects.select_for_update().get(pk=old.gesprek.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def run():
+        try:
+            outcomes.extend(retention.run())
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    assert locked.wait(10)
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join(1.5)
+    assert runner.is_alive() and outcomes == []  # waiting for the lock
+    assert Participant.objects.filter(gesprek=old.gesprek).count() == 4
+    release.set()
+    holder.join(10)
+    runner.join(20)
+    assert [o.participants for o in outcomes] == [4]
+    assert not Participant.objects.filter(gesprek=old.gesprek).exists()
