@@ -16,6 +16,17 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` run in the PostgreSQL pass (scripts/with-postgres.sh) only:
+    on SQLite they are left out (deselected), not skipped."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Every test starts with no rate-limit counters (they live in this process's memory)."""

@@ -464,6 +464,36 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_retention_run(args) -> int:
+    """Delete the raw data of gesprekken that ended more than GK_RETENTION_DAYS days ago (see
+    meetings/retention.py); --dry-run says per gesprek what would go and changes nothing."""
+    from django.utils import timezone
+
+    from gesprekskaarten.meetings import retention
+
+    days = retention.retention_days()
+    if days is None:
+        print("Retention is off (GK_RETENTION_DAYS is 0 or empty): nothing is deleted.")
+        return 0
+    outcomes = retention.run(dry_run=args.dry_run)
+    verb = "would go" if args.dry_run else "deleted"
+    for o in outcomes:
+        closed = timezone.localtime(o.closed_at).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{o.public_id} ({o.title}, ended {closed}): {verb}: {o.participants} participants, "
+            f"{o.answers} answers, {o.notes} notes, {o.placed_dots} placed dots, "
+            f"{o.events} live events."
+        )
+    ended = f"gesprekken that ended more than {days} days ago"
+    if not outcomes:
+        print(f"Nothing to delete: no raw data left of {ended}.")
+    elif args.dry_run:
+        print(f"Dry run: {len(outcomes)} of {ended} have raw data; nothing was changed.")
+    else:
+        print(f"Deleted the raw data of {len(outcomes)} of {ended}; their reports stay.")
+    return 0
+
+
 def cmd_health(args) -> int:
     """Ask a running process whether it is alive (or ready), for systemd and containers:
     exit status 0 when it answers 200, else 1 with one line. No Django, no database."""
@@ -608,6 +638,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--lang", choices=["nl", "en"], help="the report's language (default: nl)")
     report.set_defaults(handler=cmd_report)
+
+    retention = commands.add_parser(
+        "retention", help="delete raw data of ended gesprekken (GK_RETENTION_DAYS)"
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    retention_run = retention_commands.add_parser(
+        "run", help="delete the raw answers, notes, dots and participants that are due"
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="only say per gesprek what would go"
+    )
+    retention_run.set_defaults(handler=cmd_retention_run)
 
     health = commands.add_parser(
         "health", help="check that the process on this machine answers (systemd, containers)"

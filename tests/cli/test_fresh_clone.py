@@ -101,10 +101,9 @@ def test_serve_on_an_empty_var_dir_prepares_the_database_and_serves(tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+@pytest.mark.postgresql
 def test_an_unmigrated_postgresql_is_named_in_one_line(tmp_path):
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        pytest.skip("needs DATABASE_URL of a PostgreSQL (scripts/with-postgres.sh)")
+    url = os.environ["DATABASE_URL"]
     import psycopg
 
     name = f"gk_fresh_{os.getpid()}"

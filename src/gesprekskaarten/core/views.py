@@ -18,7 +18,9 @@ def accessibility(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html")
+    from gesprekskaarten.meetings.retention import retention_days
+
+    return render(request, "core/privacy.html", {"retention_days": retention_days()})
 
 
 def page_not_found(request, exception=None):

@@ -25,6 +25,7 @@ class GesprekAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "closed_at",
+        "raw_deleted_at",
         "participant_count",
         "progress_summary",
     ]
@@ -36,6 +37,7 @@ class GesprekAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "closed_at",
+        "raw_deleted_at",
         "participant_count",
         "progress_summary",
     ]
@@ -50,7 +52,8 @@ class GesprekAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("participants"))
     def participant_count(self, obj):
-        return obj.participants.count()
+        archive = obj.archived()  # after retention the participants are gone; the count stays
+        return archive.participants if archive is not None else obj.participants.count()
 
     @admin.display(description=_("done marking"))
     def progress_summary(self, obj):

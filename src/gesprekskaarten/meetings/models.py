@@ -96,6 +96,9 @@ class Gesprek(models.Model):
     follow_up_on = models.DateField(
         _("follow-up date"), null=True, blank=True, help_text=_("When the team meets again.")
     )
+    # Set by the retention job (meetings/retention.py) when the raw answers, notes, dots and
+    # participants went; from then on the reports read the gesprek's GesprekArchive.
+    raw_deleted_at = models.DateTimeField(_("raw data deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("gesprek")
@@ -124,6 +127,12 @@ class Gesprek(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.step == Step.CLOSED
+
+    def archived(self) -> "GesprekArchive | None":
+        """What was kept when the raw data went (retention), or None while the raw rows exist."""
+        if self.raw_deleted_at is None:
+            return None
+        return GesprekArchive.objects.filter(gesprek=self).first()
 
     def audiences(self) -> list[str]:
         return ["everyone", "leaders"] if self.audience == "both" else [self.audience]
@@ -295,3 +304,37 @@ class PlacedDots(models.Model):
 
     def __str__(self):  # never who: dots are only ever shown as totals
         return str(_("placed dots"))
+
+
+class GesprekArchive(models.Model):
+    """What the team keeps of a gesprek once the retention job deleted its raw rows: exactly
+    what the report, the team history and the next gesprek's trend showed, nothing more.
+
+    Language-neutral (ids of behaviours, principles, themes, votes and options; note texts as
+    typed), never a participant or an author. Numbers below the anonymity threshold were not
+    shown, so they are not here either.
+    """
+
+    gesprek = models.OneToOneField(
+        Gesprek, on_delete=models.CASCADE, primary_key=True, related_name="archive"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+    participants = models.PositiveIntegerField()
+    # {behaviour id: [respondents, recognised, missing, unsure, discuss]}: shown ones only.
+    behaviours = models.JSONField(default=dict)
+    # {principle id: respondents}: cards shown (at least k respondents) only.
+    cards = models.JSONField(default=dict)
+    # [[question order, text], ...]: the visible notes, in the order they were made.
+    notes = models.JSONField(default=list)
+    # {theme id: [text, ...]}: the visible notes of each rode draad.
+    theme_notes = models.JSONField(default=dict)
+    # {vote id: {"voters": n, "dots": {option id: dots} or null}}: closed votes; dots only
+    # where the vote was shown (at least k voters).
+    votes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("gesprek archive")
+        verbose_name_plural = _("gesprek archives")
+
+    def __str__(self):
+        return str(_("gesprek archive"))

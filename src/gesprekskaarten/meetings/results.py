@@ -71,7 +71,14 @@ class CardResult:
 
 
 def count_answers(gesprek: Gesprek) -> tuple[dict[int, Counts], dict[int, int]]:
-    """Per behaviour counts and per card the number of distinct respondents, in two queries."""
+    """Per behaviour counts and per card the number of distinct respondents, in two queries.
+
+    Once the retention job deleted the answers, the counts come from the gesprek's archive,
+    which holds only what was shown (at or above k); the threshold then gives the same result.
+    """
+    archive = gesprek.archived()
+    if archive is not None:
+        return archived_counts(archive)
     answers = Answer.objects.filter(participant__gesprek=gesprek).filter(respondent_filter())
     per_behaviour = {
         row["behaviour_id"]: Counts(
@@ -96,6 +103,30 @@ def count_answers(gesprek: Gesprek) -> tuple[dict[int, Counts], dict[int, int]]:
         )
     }
     return per_behaviour, per_card
+
+
+COUNT_FIELDS = ("respondents", "recognised", "missing", "unsure", "discuss")
+
+
+def archived_counts(archive) -> tuple[dict[int, Counts], dict[int, int]]:
+    per_behaviour = {
+        int(pk): Counts(**dict(zip(COUNT_FIELDS, values, strict=True)))
+        for pk, values in archive.behaviours.items()
+    }
+    per_card = {int(pk): respondents for pk, respondents in archive.cards.items()}
+    return per_behaviour, per_card
+
+
+def shown_counts(cards: list[CardResult]) -> tuple[dict, dict]:
+    """What `cards` show, for the archive: behaviours and cards at or above k only."""
+    behaviours = {
+        str(result.behaviour.pk): [getattr(result.counts, name) for name in COUNT_FIELDS]
+        for card in cards
+        for result in card.behaviours
+        if result.shown
+    }
+    shown = {str(card.principle.pk): card.summary.respondents for card in cards if card.shown}
+    return behaviours, shown
 
 
 def apply_threshold(

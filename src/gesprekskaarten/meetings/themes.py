@@ -29,6 +29,12 @@ class ThemeView:
 def themes_of(gesprek: Gesprek, *, include_hidden_notes: bool = False) -> list[ThemeView]:
     """The gesprek's rode draden with the text of their notes, in the order they were made."""
     themes = {t.pk: ThemeView(t.pk, t.name) for t in Theme.objects.filter(gesprek=gesprek)}
+    archive = gesprek.archived()
+    if archive is not None:  # the notes went (retention); their visible texts were kept
+        for theme_id, texts in archive.theme_notes.items():
+            if int(theme_id) in themes:
+                themes[int(theme_id)].notes.extend(texts)
+        return list(themes.values())
     notes = Note.objects.filter(gesprek=gesprek, theme__isnull=False)
     if not include_hidden_notes:
         notes = notes.filter(hidden=False)

@@ -71,6 +71,11 @@ def vote_result(vote: DotVote, threshold: int) -> VoteResult:
         .annotate(total=Sum("count"))
         .values_list("option", "total")
     )
+    return ranked(vote, count, totals)
+
+
+def ranked(vote: DotVote, count: int, totals: dict[int, int]) -> VoteResult:
+    """The shown result of a closed vote, from the dots per option."""
     options = [(o.pk, o.text, totals.get(o.pk, 0)) for o in vote.options.all()]
     options.sort(key=lambda o: -o[2])
     most = max((o[2] for o in options), default=0) or 1
@@ -82,8 +87,38 @@ def vote_result(vote: DotVote, threshold: int) -> VoteResult:
     return VoteResult(vote, count, results)
 
 
+def archived_vote_result(vote: DotVote, archive) -> VoteResult:
+    """A closed vote's result as kept when the dots went (retention)."""
+    kept = archive.votes.get(str(vote.pk), {"voters": 0, "dots": None})
+    if kept["dots"] is None:
+        return VoteResult(vote, kept["voters"], None)
+    totals = {int(pk): dots for pk, dots in kept["dots"].items()}
+    return ranked(vote, kept["voters"], totals)
+
+
+def shown_votes(results: list[VoteResult]) -> dict:
+    """What the closed votes show, for the archive: dot totals only where shown."""
+    return {
+        str(result.vote.pk): {
+            "voters": result.voters,
+            "dots": (
+                {str(option.id): option.dots for option in result.options} if result.shown else None
+            ),
+        }
+        for result in results
+    }
+
+
 def closed_vote_results(gesprek: Gesprek) -> list[VoteResult]:
     """Every closed vote of the gesprek, oldest first, as any screen or report may show it."""
+    archive = gesprek.archived()
+    if archive is not None:
+        return [
+            archived_vote_result(vote, archive)
+            for vote in DotVote.objects.filter(gesprek=gesprek, is_open=False).prefetch_related(
+                "options"
+            )
+        ]
     return [
         vote_result(vote, gesprek.threshold)
         for vote in DotVote.objects.filter(gesprek=gesprek, is_open=False).prefetch_related(
@@ -120,8 +155,14 @@ class VoteBox:
 
 def vote_box(gesprek: Gesprek, viewer: Participant | None = None) -> VoteBox:
     votes = list(DotVote.objects.filter(gesprek=gesprek).prefetch_related("options"))
+    archive = gesprek.archived()
     rounds = [
-        Round(number, vote_result(vote, gesprek.threshold))
+        Round(
+            number,
+            archived_vote_result(vote, archive)
+            if archive is not None
+            else vote_result(vote, gesprek.threshold),
+        )
         for number, vote in enumerate(votes, start=1)
         if not vote.is_open
     ]
@@ -130,7 +171,7 @@ def vote_box(gesprek: Gesprek, viewer: Participant | None = None) -> VoteBox:
         open=current,
         options=list(current.options.all()) if current else [],
         voters=voters(current) if current else 0,
-        participants=gesprek.participants.count(),
+        participants=archive.participants if archive else gesprek.participants.count(),
         number=votes.index(current) + 1 if current else 0,
         rounds=rounds[::-1],
     )

@@ -173,7 +173,7 @@ def build_history(team: Team, language: str | None = None) -> TeamHistory:
     language = (language or get_language() or "nl").split("-")[0]
     gesprekken = list(
         Gesprek.objects.filter(team=team)
-        .select_related("deck_version__deck", "team")
+        .select_related("deck_version__deck", "team", "archive")
         .prefetch_related("principles")
         .annotate(participant_count=Count("participants", distinct=True))
         .order_by("created_at")
@@ -192,7 +192,8 @@ def build_history(team: Team, language: str | None = None) -> TeamHistory:
                     localized(p.title, language, g.deck_version.default_language)
                     for p in sorted(g.principles.all(), key=lambda p: p.order)
                 ],
-                participants=g.participant_count,
+                # Once the participants went (retention), the archive holds how many there were.
+                participants=g.archive.participants if g.raw_deleted_at else g.participant_count,
             )
             for g in gesprekken
         ]

@@ -160,12 +160,24 @@ def _agreements(gesprek: Gesprek, language: str, fallback: str) -> list[Agreemen
     return rows
 
 
+def visible_notes(gesprek: Gesprek) -> list[tuple[int, str]]:
+    """(question order, text) of every note the report shows, in the order made; from the
+    archive once the retention job deleted the notes."""
+    archive = gesprek.archived()
+    if archive is not None:
+        return [(order, text) for order, text in archive.notes]
+    return list(Note.objects.filter(gesprek=gesprek, hidden=False).values_list("question", "text"))
+
+
+def participant_count(gesprek: Gesprek) -> int:
+    archive = gesprek.archived()
+    return archive.participants if archive is not None else gesprek.participants.count()
+
+
 def _questions(gesprek: Gesprek, language: str, fallback: str) -> list[QuestionNotes]:
     """The guiding questions that got notes, each with its visible notes in the order made."""
     notes: dict[int, list[str]] = {}
-    for order, text in Note.objects.filter(gesprek=gesprek, hidden=False).values_list(
-        "question", "text"
-    ):
+    for order, text in visible_notes(gesprek):
         notes.setdefault(order, []).append(text)
     questions = GuidingQuestion.objects.filter(
         deck_version=gesprek.deck_version_id, order__in=notes
@@ -215,7 +227,7 @@ def build_summary(gesprek: Gesprek, language: str | None = None) -> Summary:
         deck_version_number=version.number,
         audience=gesprek.audience,
         threshold=gesprek.threshold,
-        participants=gesprek.participants.count(),
+        participants=participant_count(gesprek),
         cards=[
             Card(p.slug, localized(p.title, language, fallback))
             for p in gesprek.principles.order_by("order")

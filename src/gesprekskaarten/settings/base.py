@@ -185,6 +185,9 @@ GK_DEFAULT_DECK = "ambtelijk-vakmanschap"
 GK_BROKER_URL = os.environ.get("GK_BROKER_URL", "memory://")
 # A join code stops working this many days after the gesprek was created (or when it closes).
 GK_JOIN_CODE_DAYS = int(os.environ.get("GK_JOIN_CODE_DAYS", "14"))
+# Retention (meetings/retention.py, docs/privacy.md): a gesprek's raw answers, notes, dots and
+# participants are deleted this many days after it ended; 0 or empty switches retention off.
+GK_RETENTION_DAYS = int(os.environ.get("GK_RETENTION_DAYS", "30") or "0")
 # Rate limits (core/ratelimit.py; what each protects: docs/security.md). Per minute unless said.
 # Wrong join codes per address and in total; join codes looked up per address once it is
 # limited by those (docs/security.md): a valid code still gets in, up to this many.
