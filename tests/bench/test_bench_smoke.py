@@ -102,3 +102,10 @@ def test_live_herd_benchmark_smoke_run_prints_every_figure():
     assert "figures: complete" in out, out
     table = [line for line in out.splitlines() if line.startswith("| ")]
     assert not [line for line in table if "n/a" in line], out
+
+
+def test_django_handler_benchmark_smoke_run_prints_every_figure():
+    out = smoke_run("django_handler.py", timeout=120)
+    for page in ("/kaarten/", "/toegankelijkheid/"):
+        assert re.search(rf"\| {page} \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\dx \|", out), out
+    assert "figures: complete" in out, out
