@@ -16,6 +16,7 @@ from tests.e2e.conftest import LAPTOP, new_page, start_server
 from tests.e2e.flows import (
     CARD,
     assert_accessible,
+    end_gesprek,
     join_here,
     log_in,
     mark_live,
@@ -146,7 +147,7 @@ def run(browser, server):
     ballot_without_javascript(no_js)
     assert not_reloaded(phones[1]) and not_reloaded(phones[2])  # the others saved: a page load
 
-    step(facilitator, "End the gesprek")
+    end_gesprek(facilitator)
     load_again(no_js)
     screen(phones, "closed")
     screen([no_js], "closed", axe=False)
@@ -182,6 +183,20 @@ def grouping_keeps_ticks(facilitator, control_url, phones):
     expect(page.get_by_role("checkbox", name="Weinig feedback")).to_be_checked()
     expect(page.get_by_role("checkbox", name="Weinig feedback")).to_be_focused()
     assert not_reloaded(page)
+    # A change this page does not show (a timer started from the control page in another tab)
+    # leaves it alone: no fetch, no swap, the tick and the focus stay.
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if r.resource_type == "fetch" else None)
+    control = page.context.new_page()
+    control.goto(control_url)
+    control.get_by_label("Minutes").fill("5")
+    control.get_by_role("button", name="Start timer").click()
+    expect(control.locator(".gk-timer__text")).to_be_visible()
+    control.close()
+    page.wait_for_timeout(500)  # the event has reached this page by now
+    assert fetched == [] and not_reloaded(page)
+    expect(page.get_by_role("checkbox", name="Weinig feedback")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Weinig feedback")).to_be_focused()
     page.keyboard.press("Tab")  # on to the next note, the keyboard carries on
     page.keyboard.press("Space")
     expect(page.locator("#gk-notes input[type=checkbox]:checked")).to_have_count(2)

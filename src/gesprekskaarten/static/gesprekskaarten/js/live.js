@@ -61,11 +61,14 @@
   }
 
   /* Parts of the page changed and the event names them only (the facilitator's screens):
-     fetch the page and swap only those parts, so a note being typed is not lost. */
+     fetch the page and swap only those parts, so a note being typed is not lost. A page
+     that shows none of them (the grouping page and a timer) has nothing to fetch. */
   function refreshRegions(ids) {
+    var shown = ids.filter(function (id) { return document.getElementById(id); });
+    if (!shown.length) return;
     fetchPage()
       .then(function (page) {
-        var complete = ids.every(function (id) {
+        var complete = shown.every(function (id) {
           var fresh = page.doc.getElementById(id);
           var old = document.getElementById(id);
           if (!fresh || !old) return false;
