@@ -213,10 +213,16 @@ def run(browser, server):
 
     presenter = page.context.new_page()
     presenter.goto(control_url + "scherm/")
-    expect(presenter.locator("#gk-themes .gk-theme")).to_have_count(2)
+    options = ["Feedback", "E-mail", "Vaker pauze"]
+    expect(presenter.locator("#gk-vote .gk-wall__item")).to_have_text(options)  # no totals
     mark_live(presenter)
     page.get_by_role("button", name="Close the vote and show the results").click()
-    for screen in [*people, presenter, page]:
+    bars = presenter.locator("#gk-vote .gk-vbar")  # the room's screen: bars, ties as ties
+    expect(bars.locator(".gk-vbar__text")).to_have_text(options)
+    expect(bars.locator(".gk-vbar__dots")).to_have_text(
+        ["3 dots (shared place 1)", "3 dots (shared place 1)", "0 dots"]
+    )
+    for screen in [*people, page]:
         rows = screen.locator(".gk-vote-table tbody tr")
         expect(rows).to_have_count(3)
         expect(rows.locator("th")).to_have_text(["Feedback", "E-mail", "Vaker pauze"])

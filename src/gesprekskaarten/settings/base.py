@@ -148,7 +148,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "gesprekskaarten.core.storage.StaticFilesStorage"},
 }
 
 # Security by default: cookies only over HTTPS unless explicitly allowed (local `make run`).

@@ -62,13 +62,16 @@
 
   /* Parts of the page changed and the event names them only (the facilitator's screens):
      fetch the page and swap only those parts, so a note being typed is not lost. A page
-     that shows none of them (the grouping page and a timer) has nothing to fetch. */
+     that lists the only regions it ever shows (the grouping page) ignores the others. */
   function refreshRegions(ids) {
-    var shown = ids.filter(function (id) { return document.getElementById(id); });
-    if (!shown.length) return;
+    var only = document.querySelector("meta[name=gk-live-regions]");
+    if (only) {
+      var mine = only.getAttribute("content").split(" ");
+      if (!ids.some(function (id) { return mine.indexOf(id) >= 0; })) return;
+    }
     fetchPage()
       .then(function (page) {
-        var complete = shown.every(function (id) {
+        var complete = ids.every(function (id) {
           var fresh = page.doc.getElementById(id);
           var old = document.getElementById(id);
           if (!fresh || !old) return false;
