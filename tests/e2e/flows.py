@@ -9,6 +9,7 @@ that language, so the same steps drive a Dutch and an English test.
 import datetime
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, new_page
@@ -127,10 +128,20 @@ def log_in(page, server):
     assert_accessible(page)
 
 
+def dashboard(page):
+    """Go to the facilitator's dashboard. Once in four CI runs this navigation, right after a
+    gesprek was ended, never reached "load" within 30 s (cause not found yet; see the stop 11
+    note on the issues): it is tried once more before the test fails."""
+    try:
+        page.goto("/begeleiden/")
+    except PlaywrightTimeoutError:
+        page.goto("/begeleiden/")
+
+
 def start_gesprek(page, title, cards=(CARD,), threshold=3):
     """From the dashboard: a gesprek on `cards` (behaviours for everyone); returns its code."""
     if not page.url.endswith("/begeleiden/"):
-        page.goto("/begeleiden/")
+        dashboard(page)
     page.get_by_role("link", name=text(page, "new gesprek")).click()
     assert_accessible(page)
     page.get_by_label(text(page, "title")).fill(title)
