@@ -78,11 +78,12 @@ def make_gesprek(participants: int):
 
     from gesprekskaarten.decks.services import default_deck_version
     from gesprekskaarten.meetings import services
-    from gesprekskaarten.teams.services import create_team
+    from gesprekskaarten.organisations.services import create_organisation
+    from gesprekskaarten.teams.services import add_facilitator, create_team
 
     user = get_user_model().objects.create_user("bench", password="not-used-Bench-1")
-    team = create_team("Bench")
-    team.facilitators.add(user)
+    team = create_team("Bench", organisation=create_organisation("Bench"))
+    add_facilitator(team, user)
     version = default_deck_version()
     gesprek = services.create_gesprek(
         team=team,

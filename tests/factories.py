@@ -79,17 +79,24 @@ def dump(document: dict) -> str:
 _serial = itertools.count(1)
 
 
-def make_facilitator(username=None, team_name=None):
+def make_organisation(name=None):
+    from gesprekskaarten.organisations.services import create_organisation
+
+    return create_organisation(name or f"Organisatie {next(_serial)}")
+
+
+def make_facilitator(username=None, team_name=None, organisation=None):
+    """A new account that facilitates a new team (of a new organisation unless one is given)."""
     from django.contrib.auth import get_user_model
 
-    from gesprekskaarten.teams.services import create_team
+    from gesprekskaarten.teams.services import add_facilitator, create_team
 
     number = next(_serial)
     username = username or f"facilitator{number}"
     team_name = team_name or f"Team {number}"
     user = get_user_model().objects.create_user(username=username, password="a-Long-pass-123")
-    team = create_team(team_name)
-    team.facilitators.add(user)
+    team = create_team(team_name, organisation=organisation or make_organisation())
+    add_facilitator(team, user)
     return user, team
 
 

@@ -101,14 +101,74 @@ def cmd_user_create(args) -> int:
     return 0
 
 
+def _organisation(slug):
+    """The organisation named by --organisation, or the only one there is."""
+    from gesprekskaarten.organisations.models import Organisation
+
+    if slug:
+        return Organisation.objects.filter(slug=slug).first(), f"There is no organisation {slug!r}."
+    organisations = list(Organisation.objects.all()[:2])
+    if len(organisations) == 1:
+        return organisations[0], ""
+    return None, (
+        "Name the organisation with --organisation SLUG."
+        if organisations
+        else "There is no organisation yet: create one with 'gesprekskaarten org create'."
+    )
+
+
+def _user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username).first()
+
+
+def cmd_org_create(args) -> int:
+    from gesprekskaarten.organisations.services import OrganisationError, create_organisation
+
+    admin = None
+    if args.admin:
+        admin = _user(args.admin)
+        if admin is None:
+            return fail(f"There is no user {args.admin!r}: create it with 'user create' first.")
+    try:
+        organisation = create_organisation(args.name, args.slug or "", admin=admin)
+    except OrganisationError as error:
+        return fail(str(error))
+    print(
+        f"Created organisation {organisation.name!r} ({organisation.slug})"
+        + (f" with administrator {admin.username}." if admin else ".")
+    )
+    return 0
+
+
+def cmd_org_add_admin(args) -> int:
+    from gesprekskaarten.organisations.models import Membership, Role
+
+    organisation, problem = _organisation(args.organisation)
+    if organisation is None:
+        return fail(problem)
+    user = _user(args.username)
+    if user is None:
+        return fail(f"There is no user {args.username!r}.")
+    Membership.objects.update_or_create(
+        organisation=organisation, user=user, defaults={"role": Role.ADMIN}
+    )
+    print(f"{user.username} is now an administrator of {organisation.name}.")
+    return 0
+
+
 def cmd_team_create(args) -> int:
     from gesprekskaarten.teams.services import create_team
 
+    organisation, problem = _organisation(args.organisation)
+    if organisation is None:
+        return fail(problem)
     try:
-        team = create_team(args.name, args.slug or "")
+        team = create_team(args.name, args.slug or "", organisation=organisation)
     except ValueError as error:
         return fail(str(error))
-    print(f"Created team {team.name!r} ({team.slug}).")
+    print(f"Created team {team.name!r} ({team.slug}) in {organisation.name}.")
     return 0
 
 
@@ -119,8 +179,11 @@ def cmd_team_add_facilitator(args) -> int:
     team = Team.objects.filter(slug=args.team).first()
     if team is None:
         return fail(f"There is no team {args.team!r}.")
+    user = _user(args.username)
+    if user is None:
+        return fail(f"There is no user {args.username!r}.")
     try:
-        add_facilitator(team, args.username)
+        add_facilitator(team, user)
     except ValueError as error:
         return fail(str(error))
     print(f"{args.username} is now a facilitator of {team.name}.")
@@ -559,11 +622,24 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--admin", action="store_true", help="may use the admin")
     user_create.set_defaults(handler=cmd_user_create)
 
+    org = commands.add_parser("org", help="manage organisations")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    org_create = org_commands.add_parser("create", help="create an organisation")
+    org_create.add_argument("name")
+    org_create.add_argument("--slug", help="short name (default: from the name)")
+    org_create.add_argument("--admin", metavar="USERNAME", help="its first administrator")
+    org_create.set_defaults(handler=cmd_org_create)
+    org_admin = org_commands.add_parser("add-admin", help="make a user an administrator")
+    org_admin.add_argument("username")
+    org_admin.add_argument("--organisation", metavar="SLUG", help=ORGANISATION_HELP)
+    org_admin.set_defaults(handler=cmd_org_add_admin)
+
     team = commands.add_parser("team", help="manage teams")
     team_commands = team.add_subparsers(dest="team_command", required=True, metavar="ACTION")
     team_create = team_commands.add_parser("create", help="create a team")
     team_create.add_argument("name")
     team_create.add_argument("--slug", help="short name (default: from the name)")
+    team_create.add_argument("--organisation", metavar="SLUG", help=ORGANISATION_HELP)
     team_create.set_defaults(handler=cmd_team_create)
     team_add = team_commands.add_parser("add-facilitator", help="let a user facilitate a team")
     team_add.add_argument("team", help="the team's short name")
@@ -669,6 +745,9 @@ def build_parser() -> argparse.ArgumentParser:
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage, needs_database=False)  # e.g. migrate
     return parser
+
+
+ORGANISATION_HELP = "the organisation's short name (may be left out when there is one)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,21 +108,41 @@ def test_create_user_and_team_and_make_a_facilitator(capsys, monkeypatch):
 
     from django.contrib.auth import authenticate
 
+    from gesprekskaarten.organisations.models import Membership, Role
+    from gesprekskaarten.organisations.policy import may_facilitate
     from gesprekskaarten.teams.models import Team
 
     monkeypatch.setattr("sys.stdin", io.StringIO("Sterk-wachtwoord-42\n"))
     assert main(["user", "create", "anna", "--password-stdin"]) == 0
     assert authenticate(username="anna", password="Sterk-wachtwoord-42") is not None
-    assert main(["team", "create", "Team Beleid"]) == 0
+    assert main(["team", "create", "Team Beleid"]) == 1  # no organisation yet
+    assert "org create" in capsys.readouterr().err
+    assert main(["org", "create", "Ministerie van Voorbeelden", "--slug", "mvv"]) == 0
+    assert main(["team", "create", "Team Beleid"]) == 0  # the only organisation
     assert main(["team", "add-facilitator", "team-beleid", "anna"]) == 0
-    assert Team.objects.get(slug="team-beleid").facilitators.filter(username="anna").exists()
+    team = Team.objects.get(slug="team-beleid")
+    assert team.organisation.slug == "mvv"
+    assert may_facilitate(authenticate(username="anna", password="Sterk-wachtwoord-42"), team)
+    assert Membership.objects.get(user__username="anna").role == Role.FACILITATOR
+    assert main(["org", "add-admin", "anna"]) == 0
+    assert Membership.objects.get(user__username="anna").role == Role.ADMIN
     capsys.readouterr()
     assert main(["user", "create", "anna"]) == 1
     assert main(["team", "create", "Team Beleid"]) == 1
     assert main(["team", "add-facilitator", "no-team", "anna"]) == 1
     assert main(["team", "add-facilitator", "team-beleid", "nobody"]) == 1
+    assert main(["org", "create", "Tweede", "--admin", "nobody"]) == 1
+    assert main(["org", "create", "Tweede"]) == 0
+    assert main(["team", "create", "Team Drie"]) == 1  # two organisations: name one
+    assert main(["team", "create", "Team Drie", "--organisation", "nope"]) == 1
     err = capsys.readouterr().err
-    for message in ["already a user 'anna'", "no team 'no-team'", "no user 'nobody'"]:
+    for message in [
+        "already a user 'anna'",
+        "no team 'no-team'",
+        "no user 'nobody'",
+        "--organisation SLUG",
+        "no organisation 'nope'",
+    ]:
         assert message in err
 
 

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "gesprekskaarten.core",
     "gesprekskaarten.decks",
     "gesprekskaarten.live",
+    "gesprekskaarten.organisations",
+    "gesprekskaarten.audit",
     "gesprekskaarten.teams",
     "gesprekskaarten.meetings",
     "gesprekskaarten.agreements",

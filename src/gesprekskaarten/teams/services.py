@@ -1,34 +1,44 @@
 """Team membership: the one place that decides who may facilitate what."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from .models import Team
 
 
 def teams_of(user):
-    if not user.is_authenticated:
-        return Team.objects.none()
-    return Team.objects.filter(facilitators=user)
+    """The teams whose gesprekken `user` runs (organisations/policy.py decides)."""
+    from gesprekskaarten.organisations.policy import facilitated_teams
 
-
-def is_facilitator(user, team: Team) -> bool:
-    return user.is_authenticated and team.facilitators.filter(pk=user.pk).exists()
+    return facilitated_teams(user)
 
 
 @transaction.atomic
-def create_team(name: str, slug: str = "") -> Team:
+def create_team(name: str, slug: str = "", *, organisation, actor=None) -> Team:
+    from gesprekskaarten.audit.models import Action
+    from gesprekskaarten.audit.services import record
+
     slug = slug or slugify(name)[:80]
     if not slug:
-        raise ValueError("The team needs a name with letters or digits.")
+        raise ValueError(_("The team needs a name with letters or digits."))
     if Team.objects.filter(slug=slug).exists():
-        raise ValueError(f"There is already a team with the short name {slug!r}.")
-    return Team.objects.create(name=name.strip(), slug=slug)
+        raise ValueError(
+            _("There is already a team with the short name %(slug)s.") % {"slug": slug}
+        )
+    team = Team.objects.create(organisation=organisation, name=name.strip(), slug=slug)
+    record(actor, Action.TEAM_CREATED, organisation=organisation, target=team.name)
+    return team
 
 
-def add_facilitator(team: Team, username: str) -> None:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValueError(f"There is no user {username!r}.")
+@transaction.atomic
+def add_facilitator(team: Team, user) -> None:
+    """Make an account a facilitator of `team`, and a facilitator of its organisation if it was
+    not a member yet (an analyst stays an analyst and is refused)."""
+    from gesprekskaarten.organisations.models import Role
+    from gesprekskaarten.organisations.services import add_member
+
+    membership = add_member(team.organisation, user, Role.FACILITATOR)
+    if membership.role == Role.ANALYST:
+        raise ValueError(_("%(name)s is an analyst and runs no gesprekken.") % {"name": user})
     team.facilitators.add(user)

@@ -1,0 +1,124 @@
+"""Who may do what: the one place that decides it.
+
+Every view declares its rule with `@allow(Rule...)`; the URL matrix test
+(tests/organisations/test_policy_matrix.py) walks every URL and fails for a view without one.
+The object-level questions (may this person run this team's gesprekken, manage this
+organisation) are answered by the functions below, and only here.
+
+Roles (organisations/models.py, Role): an organisation's administrator manages its teams and
+people but sees no gesprek unless also a facilitator of its team; a facilitator runs the
+gesprekken of their teams; an analyst sees no team's gesprekken. A superuser has the Django
+admin and nothing more. Participants have no account: a join code and a cookie.
+"""
+
+import enum
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+
+from .models import Membership, Organisation, Role
+
+
+class Rule(enum.Enum):
+    ANYONE = "anyone"  # public pages, joining, logging in
+    PARTICIPANT = "participant"  # the gesprek's participant cookie (checked by the view)
+    SIGNED_IN = "signed in"  # any account (own account pages, dashboard)
+    TEAM_FACILITATOR = "team facilitator"  # facilitates the team of the object in the URL
+    ORGANISATION_ADMIN = "organisation administrator"  # of the organisation in the URL
+    TEAM_CREATOR = "team creator"  # may create teams in the organisation in the URL
+    SUPERUSER = "superuser"  # the Django admin
+
+
+# Rules that need an account: the decorator sends anyone else to the login page.
+SIGNED_IN_RULES = {
+    Rule.SIGNED_IN,
+    Rule.TEAM_FACILITATOR,
+    Rule.ORGANISATION_ADMIN,
+    Rule.TEAM_CREATOR,
+}
+
+
+def allow(rule: Rule):
+    """Declare who may use a view. Object-level checks happen in the view through the functions
+    below (a miss is a 404, so nobody learns what exists elsewhere)."""
+
+    def decorate(view):
+        wrapped = login_required(view) if rule in SIGNED_IN_RULES else view
+        wrapped.access_rule = rule
+        return wrapped
+
+    return decorate
+
+
+def rule_of(view) -> Rule | None:
+    return getattr(view, "access_rule", None)
+
+
+# -- object-level answers -----------------------------------------------------------------
+
+
+def _member_as(user, roles, organisation_field="organisation"):
+    return Exists(
+        Membership.objects.filter(
+            user=user, role__in=roles, organisation=OuterRef(organisation_field)
+        )
+    )
+
+
+def facilitated_teams(user):
+    """Teams whose gesprekken `user` may run and read: listed as the team's facilitator, with a
+    facilitator's or administrator's membership of its organisation."""
+    from gesprekskaarten.teams.models import Team
+
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(_member_as(user, [Role.ADMIN, Role.FACILITATOR]), facilitators=user)
+
+
+def may_facilitate(user, team) -> bool:
+    return facilitated_teams(user).filter(pk=team.pk).exists()
+
+
+def organisations_of(user):
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user).distinct()
+
+
+def administered_organisations(user):
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Role.ADMIN
+    ).distinct()
+
+
+def may_administer(user, organisation) -> bool:
+    return administered_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def team_creating_organisations(user):
+    """Organisations in which `user` may create teams: as administrator, or as facilitator
+    where the organisation lets facilitators do so."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Exists(Membership.objects.filter(user=user, organisation=OuterRef("pk"), role=Role.ADMIN))
+        | Exists(
+            Membership.objects.filter(
+                user=user,
+                organisation=OuterRef("pk"),
+                role=Role.FACILITATOR,
+                organisation__facilitators_create_teams=True,
+            )
+        )
+    )
+
+
+def may_create_teams(user, organisation) -> bool:
+    return team_creating_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def role_in(user, organisation) -> str | None:
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    return membership.role if membership else None
