@@ -10,7 +10,7 @@ urlpatterns = [
     path("kaarten/", include("gesprekskaarten.decks.urls")),
     path("", include("gesprekskaarten.reports.urls")),
     path("", include("gesprekskaarten.meetings.urls")),
-    path("", include("gesprekskaarten.teams.urls")),
+    path("", include("gesprekskaarten.accounts.urls")),
     path("", include("gesprekskaarten.agreements.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gesprekskaarten.core",
     "gesprekskaarten.decks",
     "gesprekskaarten.live",
+    "gesprekskaarten.accounts",
     "gesprekskaarten.organisations",
     "gesprekskaarten.audit",
     "gesprekskaarten.teams",

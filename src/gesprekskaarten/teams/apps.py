@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TeamsConfig(AppConfig):
-    """Teams and the facilitators who run their gesprekken; login and logout."""
+    """Teams and the facilitators who run their gesprekken."""
 
     name = "gesprekskaarten.teams"
     verbose_name = _("Teams")

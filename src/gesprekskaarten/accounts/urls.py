@@ -10,7 +10,7 @@ urlpatterns = [
         "inloggen/",
         login_limited(
             auth_views.LoginView.as_view(
-                template_name="teams/login.html",
+                template_name="accounts/login.html",
                 authentication_form=LoginForm,
                 redirect_authenticated_user=True,
             )
