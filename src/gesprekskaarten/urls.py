@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from gesprekskaarten.core import views as core
 from gesprekskaarten.core.ratelimit import login_limited
+from gesprekskaarten.organisations.policy import Rule, allow
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -14,9 +15,9 @@ urlpatterns = [
     path("", include("gesprekskaarten.agreements.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
-    path("taal/", set_language, name="set_language"),
+    path("taal/", allow(Rule.ANYONE)(set_language), name="set_language"),
     # The admin's login behind the same limits as /inloggen/ (this pattern comes first).
-    path("beheer/login/", login_limited(admin.site.login)),
+    path("beheer/login/", allow(Rule.ANYONE)(login_limited(admin.site.login))),
     path("beheer/", admin.site.urls),
 ]
 

@@ -5,7 +5,6 @@ exist (404). Changes made from a gesprek's pages are recorded as made during tha
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.models import Principle, localized
 from gesprekskaarten.meetings.models import Gesprek, Theme
 from gesprekskaarten.meetings.services import gesprek_for_facilitator
+from gesprekskaarten.organisations.policy import Rule, allow
 from gesprekskaarten.teams.services import teams_of
 
 from . import ics, services
@@ -51,7 +51,7 @@ def _show_error(form, problem: services.AgreementError) -> None:
     form.add_error(field, str(problem))
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def new(request, public_id):
     gesprek = gesprek_for_facilitator(request.user, public_id)
     if gesprek.step not in services.MAKING_STEPS:
@@ -97,7 +97,7 @@ def _during(request, agreement, public_id) -> Gesprek | None:
     return gesprek
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def edit(request, pk, public_id=None):
     agreement = _own_agreement(request, pk)
     during = _during(request, agreement, public_id)
@@ -129,7 +129,7 @@ def edit(request, pk, public_id=None):
     )
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def change_status(request, pk, public_id=None):
     agreement = _own_agreement(request, pk)
@@ -163,7 +163,7 @@ def change_status(request, pk, public_id=None):
     return redirect(back)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def detail(request, pk):
     agreement = _own_agreement(request, pk)
     changes = agreement.changes.select_related("changed_by", "gesprek")
@@ -190,7 +190,7 @@ def _principle_filter_choices(team) -> list[tuple[str, str]]:
     return list(titles.items())
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def team(request, slug):
     team = get_object_or_404(teams_of(request.user), slug=slug)
     form = FilterForm(request.GET or None, principles=_principle_filter_choices(team))
@@ -209,7 +209,7 @@ def team(request, slug):
     )
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def follow_up(request, public_id):
     gesprek = gesprek_for_facilitator(request.user, public_id)
@@ -225,7 +225,7 @@ def follow_up(request, public_id):
     return redirect(_control(gesprek))
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def calendar(request, public_id):
     gesprek = gesprek_for_facilitator(request.user, public_id)
     if gesprek.follow_up_on is None:

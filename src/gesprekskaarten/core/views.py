@@ -4,8 +4,10 @@ from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 
 from gesprekskaarten.decks import services as decks
+from gesprekskaarten.organisations.policy import Rule, allow
 
 
+@allow(Rule.ANYONE)
 def home(request):
     return render(request, "core/home.html", {"version": decks.default_deck_version()})
 
@@ -13,10 +15,12 @@ def home(request):
 STATEMENT_DATE = datetime.date(2026, 12, 6)  # the accessibility statement's date
 
 
+@allow(Rule.ANYONE)
 def accessibility(request):
     return render(request, "core/accessibility.html", {"statement_date": STATEMENT_DATE})
 
 
+@allow(Rule.ANYONE)
 def privacy(request):
     from gesprekskaarten.meetings.retention import retention_days
 

@@ -2,6 +2,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
+from gesprekskaarten.organisations.policy import Rule, allow
+
 from . import services
 from .models import Audience, Deck, DeckVersion
 
@@ -19,11 +21,13 @@ def _content_language(version: DeckVersion) -> str:
     return language if language in version.languages else version.default_language
 
 
+@allow(Rule.ANYONE)
 def deck_list(request):
     versions = [deck.latest_version for deck in Deck.objects.all()]
     return render(request, "decks/deck_list.html", {"versions": [v for v in versions if v]})
 
 
+@allow(Rule.ANYONE)
 def deck_overview(request, deck_slug):
     version = _version_or_404(deck_slug)
     return render(
@@ -37,6 +41,7 @@ def deck_overview(request, deck_slug):
     )
 
 
+@allow(Rule.ANYONE)
 def method(request, deck_slug):
     version = _version_or_404(deck_slug)
     return render(
@@ -50,6 +55,7 @@ def method(request, deck_slug):
     )
 
 
+@allow(Rule.ANYONE)
 def principle_detail(request, deck_slug, principle_slug):
     version = _version_or_404(deck_slug)
     principles = list(version.principles.order_by("order"))

@@ -1,7 +1,6 @@
 import functools
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
@@ -12,6 +11,7 @@ from gesprekskaarten.agreements.models import Status
 from gesprekskaarten.decks import services as decks
 from gesprekskaarten.decks.models import DeckVersion
 from gesprekskaarten.meetings.services import gesprek_for_facilitator
+from gesprekskaarten.organisations.policy import Rule, allow
 from gesprekskaarten.teams.models import Team
 from gesprekskaarten.teams.services import teams_of
 
@@ -28,6 +28,7 @@ def _deck_pdf(version_pk: int, content_hash: str, language: str, layout: str, ba
     return render_deck_pdf(version, language, layout, base_url)
 
 
+@allow(Rule.ANYONE)
 @require_safe
 def deck_pdf(request, deck_slug):
     """The printable cards of a deck's newest version: ?taal=nl|en&opmaak=a6|a4-4up."""
@@ -64,7 +65,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_safe
 def gesprek_report(request, public_id, extension):
     """The report of a closed gesprek, for its team's facilitators: verslag.pdf, .html, .md,
@@ -89,7 +90,7 @@ def _own_team(request, slug) -> Team:
     return get_object_or_404(teams_of(request.user), slug=slug)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_safe
 def team_history(request, slug):
     history = build_history(_own_team(request, slug))
@@ -109,7 +110,7 @@ def team_history(request, slug):
     )
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_safe
 def team_history_pdf(request, slug):
     team = _own_team(request, slug)

@@ -3,7 +3,6 @@ participant's ballot. Plain forms (POST, then redirect); the services explain wh
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.ratelimit import limit_posts
+from gesprekskaarten.organisations.policy import Rule, allow
 
 from .. import screens, themes, voting
 from ..discussion_forms import (
@@ -30,7 +30,7 @@ from .participant import _gesprek_and_participant, _participant_context, partici
 # --- rode draden (facilitator) -------------------------------------------------------------
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def theme_page(request, public_id):
     return _theme_page(request, own_gesprek(request, public_id))
 
@@ -79,7 +79,7 @@ def _theme_change(request, public_id, form_class, change, *, anchor=""):
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def theme_create(request, public_id):
     def change(gesprek, data):
@@ -89,7 +89,7 @@ def theme_create(request, public_id):
     return _theme_change(request, public_id, NewThemeForm, change)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def theme_rename(request, public_id, theme_id):
     def change(gesprek, data):
@@ -99,7 +99,7 @@ def theme_rename(request, public_id, theme_id):
     return _theme_change(request, public_id, ThemeNameForm, change, anchor=f"gk-theme-{theme_id}")
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def theme_merge(request, public_id, theme_id):
     def change(gesprek, data):
@@ -109,7 +109,7 @@ def theme_merge(request, public_id, theme_id):
     return _theme_change(request, public_id, MergeForm, change, anchor=f"gk-theme-{theme_id}")
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def theme_split(request, public_id, theme_id):
     def change(gesprek, data):
@@ -119,7 +119,7 @@ def theme_split(request, public_id, theme_id):
     return _theme_change(request, public_id, SplitForm, change)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def theme_delete(request, public_id, theme_id):
     def change(gesprek, data):
@@ -129,7 +129,7 @@ def theme_delete(request, public_id, theme_id):
     return _theme_change(request, public_id, forms.Form, change)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def note_theme(request, public_id, note_id):
     def change(gesprek, data):
@@ -147,11 +147,11 @@ def _vote_url(request, public_id) -> str:
     return reverse(page, args=[public_id]) + "#gk-vote"
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def vote_open(request, public_id):
+    gesprek = own_gesprek(request, public_id)
     if request.method != "POST":  # a refused vote's page, reloaded: back to the control page
         return redirect(_vote_url(request, public_id))
-    gesprek = own_gesprek(request, public_id)
     form = OpenVoteForm(request.POST, theme_choices=themes.themes_of(gesprek))
     if form.is_valid():
         data = form.cleaned_data
@@ -172,7 +172,7 @@ def vote_open(request, public_id):
     return render(request, "meetings/facilitator/control.html", context, status=400)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def vote_close(request, public_id):
     gesprek = own_gesprek(request, public_id)
@@ -188,6 +188,7 @@ def vote_close(request, public_id):
 # --- dot voting (participant) --------------------------------------------------------------
 
 
+@allow(Rule.PARTICIPANT)
 @limit_posts(ratelimit.VOTES, key=participant_key)
 def ballot(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
+from gesprekskaarten.organisations.policy import Rule, allow
 from gesprekskaarten.teams.services import teams_of
 
 from .. import discussion, presenter, screens, services
@@ -44,7 +44,7 @@ def _join_url(request, gesprek) -> str:
     return public_url(request, reverse("meetings:join", args=[gesprek.join_code]))
 
 
-@login_required
+@allow(Rule.SIGNED_IN)
 def dashboard(request):
     teams = teams_of(request.user)
     gesprekken = Gesprek.objects.filter(team__in=teams).select_related("team")[:100]
@@ -53,11 +53,11 @@ def dashboard(request):
     )
 
 
-@login_required
+@allow(Rule.SIGNED_IN)
 def new(request):
     teams = teams_of(request.user)
     if not teams.exists():
-        return render(request, "meetings/facilitator/no_team.html", status=403)
+        return render(request, "meetings/facilitator/no_team.html")
     version = default_deck_version()
     principles = list(version.principles.order_by("order")) if version else []
     form = NewGesprekForm(posted(request), teams=teams, principles=principles)
@@ -89,7 +89,7 @@ def _facilitator_context(request, gesprek, presenter=False):
     }
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def control(request, public_id):
     gesprek = own_gesprek(request, public_id)
     context = _facilitator_context(request, gesprek)
@@ -98,7 +98,7 @@ def control(request, public_id):
     return render(request, "meetings/facilitator/control.html", context)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def presenter_screen(request, public_id):
     """The screen for the room (a projector): no site chrome and nothing that posts. In the
     results it shows one page at a time: the overview of all cards, then one card per page.
@@ -117,7 +117,7 @@ def _pages_context(gesprek, results) -> dict:
     return {"pages": pages, "page": pages[page]}
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def presenter_page(request, public_id):
     """Page the presenter screen through the results from the control page."""
@@ -131,7 +131,7 @@ def presenter_page(request, public_id):
     return redirect(reverse("meetings:control", args=[public_id]) + "#gk-presenter-pages")
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def end(request, public_id):
     """Ending the gesprek takes two steps: this page says what happens and asks to confirm
     (with JavaScript the control page shows the same form in a dialog)."""
@@ -141,7 +141,7 @@ def end(request, public_id):
     return render(request, "meetings/facilitator/end.html", _facilitator_context(request, gesprek))
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 def qr_code(request, public_id):
     gesprek = own_gesprek(request, public_id)
     svg = io.BytesIO()
@@ -153,7 +153,7 @@ def qr_code(request, public_id):
     return response
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def change_step(request, public_id):
     gesprek = own_gesprek(request, public_id)
@@ -174,7 +174,7 @@ def _back_to(request, public_id):
     return redirect("meetings:presenter" if target else "meetings:control", public_id=public_id)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def change_question(request, public_id):
     gesprek = own_gesprek(request, public_id)
@@ -186,7 +186,7 @@ def change_question(request, public_id):
     return _back_to(request, public_id)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def timer(request, public_id):
     gesprek = own_gesprek(request, public_id)
@@ -203,7 +203,7 @@ def timer(request, public_id):
     return _back_to(request, public_id)
 
 
-@login_required
+@allow(Rule.TEAM_FACILITATOR)
 @require_POST
 def hide_note(request, public_id, note_id):
     gesprek = own_gesprek(request, public_id)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from gesprekskaarten.core import ratelimit
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.core.ratelimit import limit_posts
+from gesprekskaarten.organisations.policy import Rule, allow
 
 from .. import answering, discussion, screens, services
 from ..forms import CardForm, JoinCodeForm, JoinForm, NoteForm
@@ -82,6 +83,7 @@ def _find_for_joining(request, code) -> Gesprek | None:
     return gesprek
 
 
+@allow(Rule.ANYONE)
 def join_start(request):
     form = JoinCodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -96,6 +98,7 @@ def join_start(request):
     return render(request, "meetings/join_start.html", {"form": form})
 
 
+@allow(Rule.ANYONE)
 def join(request, code):
     try:
         gesprek = _find_for_joining(request, code)
@@ -134,6 +137,7 @@ def _participant_context(request, gesprek, participant, *, sort="order"):
     }
 
 
+@allow(Rule.PARTICIPANT)
 def gesprek(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
@@ -150,6 +154,7 @@ def _gesprek_and_participant(request, code):
     return gesprek, participant
 
 
+@allow(Rule.PARTICIPANT)
 @limit_posts(ratelimit.NOTES, key=participant_key)
 def note_add(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
@@ -174,6 +179,7 @@ def _notes_url(gesprek) -> str:
     return reverse("meetings:gesprek", args=[gesprek.join_code]) + "#gk-notes"
 
 
+@allow(Rule.PARTICIPANT)
 @limit_posts(ratelimit.NOTES, key=participant_key)
 def note_edit(request, code, note_id):
     gesprek, participant = _gesprek_and_participant(request, code)
@@ -202,6 +208,7 @@ def note_edit(request, code, note_id):
     )
 
 
+@allow(Rule.PARTICIPANT)
 @limit_posts(ratelimit.ANSWERS, key=participant_key)
 def card(request, code, principle_slug):
     gesprek, participant = _gesprek_and_participant(request, code)
@@ -253,6 +260,7 @@ def card(request, code, principle_slug):
     )
 
 
+@allow(Rule.PARTICIPANT)
 @require_POST
 def answer(request, code):
     """The answer endpoint as Django serves it (the test client, WSGI). Under ASGI, asgi.py

@@ -1,0 +1,219 @@
+"""The authorisation matrix: every URL in the URLconf, for every kind of visitor, against the
+one policy (organisations/policy.py).
+
+Each view declares its rule with `@allow(Rule...)`; the admin site's URLs are the superuser's.
+A new URL without a rule, or with kwargs this test has no object for, fails here: add the rule,
+and the object to `url_kwargs`. Each URL is requested as each visitor (GET; POST when the view
+takes only POST), and the answer must match what the rule promises that visitor:
+
+- allowed: not a 403 or 404, and no detour to a login page;
+- refused: a signed-out visitor is sent to log in; a signed-in one gets 404 (what belongs to
+  another team or organisation is not found, so nobody learns it exists) or 403.
+
+Live streams are not in the URLconf (live/stream.py serves them); tests/live covers their keys.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gesprekskaarten.agreements import services as agreements
+from gesprekskaarten.meetings import discussion, services, themes
+from gesprekskaarten.meetings.models import Step
+from gesprekskaarten.meetings.views.participant import cookie_name
+from gesprekskaarten.organisations.models import Role
+from gesprekskaarten.organisations.policy import Rule, rule_of
+from gesprekskaarten.organisations.services import add_member
+from gesprekskaarten.teams.services import add_facilitator, create_team
+from tests.factories import make_facilitator, make_gesprek, make_organisation
+
+VISITORS = [
+    "anonymous",
+    "participant",  # joined the gesprek of team A with a cookie; no account
+    "facilitator",  # facilitator of team A in organisation 1
+    "other facilitator",  # facilitator of team B, same organisation
+    "administrator",  # administrator of organisation 1, facilitator of no team
+    "other administrator",  # administrator of organisation 2
+    "analyst",  # analyst of organisation 1
+    "superuser",  # the Django admin, member of nothing
+]
+
+# Who each rule lets in; everyone else is refused.
+ALLOWED = {
+    Rule.ANYONE: set(VISITORS),
+    Rule.PARTICIPANT: {"participant"},
+    Rule.SIGNED_IN: set(VISITORS) - {"anonymous", "participant"},
+    Rule.TEAM_FACILITATOR: {"facilitator"},
+    Rule.ORGANISATION_ADMIN: {"administrator"},
+    Rule.TEAM_CREATOR: {"administrator", "facilitator", "other facilitator"},
+    Rule.SUPERUSER: {"superuser"},
+}
+
+
+def all_routes(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from all_routes(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def rule_for(route, view) -> Rule | None:
+    if rule_of(view):
+        return rule_of(view)
+    if route in ("beheer/login/", "beheer/logout/"):
+        return Rule.ANYONE  # the admin's own login and logout
+    if view.__module__.startswith(("django.contrib.admin", "django.contrib.auth.admin")) or (
+        route.startswith("beheer/")
+    ):
+        return Rule.SUPERUSER  # the admin site checks is_staff itself
+    return None
+
+
+ROUTES = sorted(set(all_routes()), key=lambda item: item[0])
+# The admin's regex catch-alls take any path; its other URLs cover it.
+CONCRETE_ROUTES = [(route, view) for route, view in ROUTES if not route.startswith("^")]
+CONCRETE_ROUTES = [item for item in CONCRETE_ROUTES if "(?P<" not in item[0]]
+
+
+def test_every_view_has_a_rule():
+    missing = [route for route, view in ROUTES if rule_for(route, view) is None]
+    assert not missing, f"Views without @allow(Rule...) in organisations/policy.py: {missing}"
+
+
+@pytest.fixture
+def world(db):
+    """Two organisations; team A and B in the first, team C in the second; a gesprek of team A
+    in the discussion with a participant, a note, a rode draad and an agreement."""
+    users = get_user_model().objects
+    facilitator, team_a = make_facilitator("facilitator", "Team A")
+    organisation = team_a.organisation
+    other_facilitator, team_b = make_facilitator("other", "Team B", organisation=organisation)
+    administrator = users.create_user("administrator", password="a-Long-pass-123")
+    add_member(organisation, administrator, Role.ADMIN)
+    analyst = users.create_user("analyst", password="a-Long-pass-123")
+    add_member(organisation, analyst, Role.ANALYST)
+    second = make_organisation("Tweede")
+    other_administrator = users.create_user("other-admin", password="a-Long-pass-123")
+    add_member(second, other_administrator, Role.ADMIN)
+    add_facilitator(create_team("Team C", organisation=second), other_administrator)
+    superuser = users.create_superuser("root", password="a-Long-pass-123")
+
+    gesprek = make_gesprek(team=team_a, user=facilitator, step="results")
+    participant, token = services.join(gesprek)
+    gesprek = services.set_step(gesprek, Step.DISCUSSION)
+    note = discussion.add_note(participant, "Een notitie")
+    theme = themes.create_theme(gesprek, "Rode draad", [note.pk])
+    agreement = agreements.create_agreement(gesprek, facilitator, what="Vaker feedback")
+    return {
+        "accounts": {
+            "facilitator": facilitator,
+            "other facilitator": other_facilitator,
+            "administrator": administrator,
+            "other administrator": other_administrator,
+            "analyst": analyst,
+            "superuser": superuser,
+        },
+        "cookie": (cookie_name(gesprek), token),
+        "organisation": organisation,
+        "team": team_a,
+        "gesprek": gesprek,
+        "note": note,
+        "theme": theme,
+        "agreement": agreement,
+    }
+
+
+def url_kwargs(route: str, world) -> dict:
+    gesprek = world["gesprek"]
+    principle_slug = gesprek.deck_version.principles.order_by("order").first().slug
+    values = {
+        "public_id": gesprek.public_id,
+        "code": gesprek.join_code,
+        "deck_slug": gesprek.deck_version.deck.slug,
+        "principle_slug": principle_slug,
+        "note_id": world["note"].pk,
+        "theme_id": world["theme"].pk,
+        "pk": world["agreement"].pk,
+        "extension": "json",
+        "object_id": 1,  # the admin's change pages: any object (a missing one is a redirect)
+        "content_type_id": 1,
+        "id": 1,
+        # teams/<slug>/... is a team; organisatie/<slug>/... an organisation
+        "slug": world["organisation"].slug
+        if route.startswith("organisatie/")
+        else world["team"].slug,
+    }
+    names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    missing = [name for name in names if name not in values]
+    assert not missing, f"No object for {missing} in {route}: add one to url_kwargs"
+    return {name: values[name] for name in names}
+
+
+def concrete(route: str, kwargs: dict) -> str:
+    path = route
+    for name, value in kwargs.items():
+        path = re.sub(r"<(?:\w+:)?" + name + ">", str(value), path)
+    return "/" + path
+
+
+def client_for(visitor, world) -> Client:
+    client = Client()
+    if visitor == "participant":
+        name, token = world["cookie"]
+        client.cookies[name] = token
+    elif visitor != "anonymous":
+        client.force_login(world["accounts"][visitor])
+    return client
+
+
+def sent_to_login(response) -> bool:
+    return response.status_code == 302 and re.search(
+        r"/(inloggen|beheer/login)/", response.get("Location", "")
+    )
+
+
+def request(client, path):
+    response = client.get(path)
+    if response.status_code == 405:  # takes only POST: ask the way a form would
+        response = client.post(path, {})
+    return response
+
+
+@pytest.mark.parametrize(
+    "route,view", CONCRETE_ROUTES, ids=[route or "/" for route, _view in CONCRETE_ROUTES]
+)
+def test_each_visitor_gets_what_the_policy_promises(route, view, world):
+    rule = rule_for(route, view)
+    assert rule is not None, f"{route} has no rule"
+    path = concrete(route, url_kwargs(route, world))
+    wrong = []
+    for visitor in VISITORS:
+        response = request(client_for(visitor, world), path)
+        status = response.status_code
+        if visitor in ALLOWED[rule]:
+            if rule == Rule.SUPERUSER:  # the admin may refuse what it does not offer
+                if sent_to_login(response):
+                    wrong.append(f"{visitor} was sent to log in")
+            elif status in (403, 404) or sent_to_login(response):
+                wrong.append(f"{visitor} was refused ({status})")
+        elif rule in (Rule.ANYONE,):
+            continue
+        elif rule == Rule.PARTICIPANT:
+            # No cookie of this gesprek: sent to join it, or not found; never its page.
+            joined = status == 302 and "/doe-mee/" in response.get("Location", "")
+            if not (joined or status in (403, 404)):
+                wrong.append(f"{visitor} got {status} instead of the way to join")
+        elif visitor in ("anonymous", "participant"):
+            if not sent_to_login(response):
+                wrong.append(f"{visitor} was not sent to log in ({status})")
+        elif rule == Rule.SUPERUSER:
+            if not (sent_to_login(response) or status in (403, 404)):
+                wrong.append(f"{visitor} reached the admin ({status})")
+        elif status not in (403, 404):
+            wrong.append(f"{visitor} was let in ({status})")
+    assert not wrong, f"{rule.value} {path}: " + "; ".join(wrong)
