@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from gesprekskaarten.agreements.models import Status
+from gesprekskaarten.audit.models import Action
+from gesprekskaarten.audit.services import record
 from gesprekskaarten.decks import services as decks
 from gesprekskaarten.decks.models import DeckVersion
 from gesprekskaarten.meetings.services import gesprek_for_facilitator
@@ -83,6 +85,14 @@ def gesprek_report(request, public_id, extension):
             {"gesprek": gesprek, "problem": str(problem)},
             status=status,
         )
+    record(
+        request.user,
+        Action.REPORT_DOWNLOADED,
+        organisation=gesprek.team.organisation,
+        target=str(gesprek),
+        team=gesprek.team.name,
+        format=extension,
+    )
     return _download(data, FORMATS[extension].content_type, report_filename(gesprek, extension))
 
 
@@ -115,4 +125,12 @@ def team_history(request, slug):
 def team_history_pdf(request, slug):
     team = _own_team(request, slug)
     pdf = render_history_pdf(build_history(team))
+    record(
+        request.user,
+        Action.REPORT_DOWNLOADED,
+        organisation=team.organisation,
+        target=team.name,
+        report="history",
+        format="pdf",
+    )
     return _download(pdf, "application/pdf", history_filename(team))
