@@ -266,6 +266,17 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
+  // Waits before an answer is sent again: about 7 s in all, longer than a process restart.
+  var RETRY_DELAYS = [300, 1000, 2000, 4000];
+
+  function Refused(message) {
+    this.message = message;
+  }
+
+  function wait(ms) {
+    return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
+  }
+
   /* Save each change as it happens. Saves go one at a time, in order, and each sends the
      behaviour's state at that moment: quick taps on one behaviour end with the last tap
      stored, never an earlier one overtaking it on another connection. */
@@ -285,6 +296,25 @@
       body.set("choice", checked ? checked.value : "");
       if (fieldset.querySelector("input[type=checkbox]").checked) body.set("discuss", "on");
       var status = fieldset.querySelector("[data-status]");
+      return post(body, 0)
+        .then(function () {
+          status.textContent = form.getAttribute("data-saved-text");
+          status.classList.add("gk-mark__status--saved");
+          announce.textContent = form.getAttribute("data-saved-text");
+        })
+        .catch(function (error) {
+          // The server's own words when it refused; plain words when it could not be reached.
+          status.textContent =
+            (error instanceof Refused && error.message) || form.getAttribute("data-error-text");
+          status.classList.add("gk-mark__status--error");
+          announce.textContent = status.textContent;
+        });
+    }
+
+    /* Send one answer; try again when it did not reach the app (no connection, or a proxy's
+       error page instead of the app's JSON, e.g. nginx's 502 while a process restarts).
+       Sending an answer twice stores the same state, so a retry is safe. */
+    function post(body, attempt) {
       return fetch(url, {
         method: "POST",
         body: body,
@@ -292,19 +322,19 @@
         headers: { "X-CSRFToken": token, "Accept": "application/json" },
       })
         .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (type.indexOf("application/json") === -1) throw new Error("not the app");
           return response.json().then(function (data) {
-            if (!response.ok) throw new Error(data.error || "");
+            if (response.ok) return;
+            var refused = new Refused(data.error || "");
+            refused.again = response.status >= 500; // the app could not store it just now
+            throw refused;
           });
         })
-        .then(function () {
-          status.textContent = form.getAttribute("data-saved-text");
-          status.classList.add("gk-mark__status--saved");
-          announce.textContent = form.getAttribute("data-saved-text");
-        })
         .catch(function (error) {
-          status.textContent = error.message || form.getAttribute("data-error-text");
-          status.classList.add("gk-mark__status--error");
-          announce.textContent = status.textContent;
+          var final = error instanceof Refused && !error.again;
+          if (final || attempt >= RETRY_DELAYS.length) throw error;
+          return wait(RETRY_DELAYS[attempt]).then(function () { return post(body, attempt + 1); });
         });
     }
 

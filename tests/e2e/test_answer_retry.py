@@ -1,0 +1,79 @@
+"""An answer that did not reach the app is sent again (issue 17): when a process restarts
+behind nginx, a POST gets nginx's 502 page or no connection at all, and nginx does not retry a
+POST. The page tries again, and speaks plain words only when every try failed; a refusal by
+the app itself (JSON) is shown as it is and not repeated.
+
+What the browser receives in place of the app is set with Playwright's routing: the 502 page
+of a proxy and a dropped connection are what a crash looks like from the browser
+(tests/scaleout crashes real processes behind a real nginx).
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LAPTOP
+from tests.e2e.flows import CARD, choose, join_with_code, log_in, open_page, start_gesprek
+
+ANSWERS = re.compile(r"/g/\w+/antwoord/$")
+NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+
+
+def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
+    facilitator = open_page(browser, server, viewport=LAPTOP)
+    log_in(facilitator, server)
+    code = start_gesprek(facilitator, "Opnieuw proberen")
+    person = open_page(browser, server)
+    join_with_code(person, code, axe=False)
+    facilitator.get_by_role("button", name="Start het markeren").click()
+    person.get_by_role("link", name=CARD["title"]["nl"]).click()
+
+    tries = []
+
+    def crash_then_recover(route):
+        tries.append(route.request.post_data)
+        if len(tries) == 1:
+            route.fulfill(status=502, content_type="text/html", body=NGINX_502)
+        elif len(tries) == 2:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    person.route(ANSWERS, crash_then_recover)
+    fieldset = choose(person, 0, "Zie ik terug")
+    expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen", timeout=10_000)
+    assert len(tries) == 3 and len(set(tries)) == 1  # the same answer, three times
+    person.unroute(ANSWERS)
+    person.reload()
+    expect(person.locator("fieldset.gk-mark").nth(0).get_by_label("Zie ik terug")).to_be_checked()
+
+    # Never reaches the app: after about 7 s, plain words (not a JSON parse error).
+    tries.clear()
+
+    def always_502(route):
+        tries.append(route.request.url)
+        route.fulfill(status=502, content_type="text/html", body=NGINX_502)
+
+    person.route(ANSWERS, always_502)
+    fieldset = choose(person, 1, "Zie ik terug")
+    status = fieldset.locator("[data-status]")
+    expect(status).to_have_text(re.compile("^Niet opgeslagen"), timeout=15_000)
+    assert len(tries) == 5  # the first try and four more
+    person.unroute(ANSWERS)
+
+    # The app refused it: its own words, once.
+    tries.clear()
+
+    def refused(route):
+        tries.append(route.request.url)
+        route.fulfill(
+            status=400,
+            content_type="application/json",
+            body='{"error": "Dit antwoord klopt niet."}',
+        )
+
+    person.route(ANSWERS, refused)
+    fieldset = choose(person, 2, "Zie ik niet terug")
+    expect(fieldset.locator("[data-status]")).to_have_text("Dit antwoord klopt niet.")
+    person.wait_for_timeout(500)
+    assert len(tries) == 1
