@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gesprekskaarten.meetings.urls")),
     path("", include("gesprekskaarten.accounts.urls")),
     path("", include("gesprekskaarten.agreements.urls")),
+    path("", include("gesprekskaarten.organisations.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", set_language, name="set_language"),

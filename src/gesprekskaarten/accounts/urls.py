@@ -3,6 +3,7 @@ from django.urls import path
 
 from gesprekskaarten.core.ratelimit import login_limited
 
+from . import password_reset
 from .forms import LoginForm
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
         name="login",
     ),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    *password_reset.urlpatterns,
 ]
