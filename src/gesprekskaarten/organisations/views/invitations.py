@@ -46,8 +46,8 @@ def invite(request, slug):
                 link_maker(request),
             )
         except OrganisationError as problem:
-            form.add_error("email", str(problem))
             already_open = open_invitation_for(organisation, data["email"])
+            form.add_error("email", str(problem))
         except MAIL_FAILED:
             logger.exception("Sending an invitation failed")
             form.add_error(None, _mail_failed_message())
