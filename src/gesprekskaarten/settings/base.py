@@ -225,8 +225,8 @@ CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
 
 # E-mail (invitations, password resets; docs/organisations.md): Django's own setting names,
 # read from env vars of the same names. Without EMAIL_HOST, `make run` (settings/dev.py) prints
-# mails in the terminal instead; production needs EMAIL_HOST.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+# mails in the terminal instead; elsewhere they go to an SMTP server on this machine (port 25).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "") or "localhost"
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")

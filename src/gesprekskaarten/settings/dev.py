@@ -18,5 +18,5 @@ DEBUG = env_bool("DEBUG", False)
 
 # Without an SMTP server (EMAIL_HOST) the mails (invitations, password resets) are printed in
 # the terminal, so the links in them can be followed on a laptop.
-if not EMAIL_HOST:  # noqa: F405
+if not os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
