@@ -55,7 +55,7 @@ def main() -> int:
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         untranslated = subprocess.run(
-            ["msgattrib", "--untranslated", "--no-fuzzy", str(po)],
+            ["msgattrib", "--untranslated", "--no-fuzzy", "--no-wrap", str(po)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         for label, output in (("fuzzy", fuzzy.stdout), ("untranslated", untranslated.stdout)):

@@ -139,7 +139,7 @@ def main() -> int:
             laptop = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-NL")
             facilitator = laptop.new_page()
             facilitator.goto(base + "/inloggen/")
-            facilitator.get_by_label("Gebruikersnaam").fill(username)
+            facilitator.get_by_label("E-mailadres of gebruikersnaam").fill(username)
             facilitator.get_by_label("Wachtwoord").fill(password)
             facilitator.get_by_role("button", name="Inloggen").click()
             facilitator.wait_for_url("**/begeleiden/")

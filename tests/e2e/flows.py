@@ -21,7 +21,7 @@ AXE = Axe()
 
 TEXTS = {
     "nl": {
-        "user name": "Gebruikersnaam",
+        "user name": "E-mailadres of gebruikersnaam",
         "password": "Wachtwoord",
         "log in": "Inloggen",
         "dashboard": "Je gesprekken",
@@ -42,7 +42,7 @@ TEXTS = {
         "end for sure": "Ja, beëindig het gesprek",
     },
     "en": {
-        "user name": "User name",
+        "user name": "E-mail address or user name",
         "password": "Password",
         "log in": "Log in",
         "dashboard": "Your gesprekken",

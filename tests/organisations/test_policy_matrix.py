@@ -14,17 +14,22 @@ Live streams are not in the URLconf (live/stream.py serves them); tests/live cov
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from gesprekskaarten.agreements import services as agreements
 from gesprekskaarten.meetings import discussion, services, themes
 from gesprekskaarten.meetings.models import Step
 from gesprekskaarten.meetings.views.participant import cookie_name
-from gesprekskaarten.organisations.models import Role
+from gesprekskaarten.organisations.models import Invitation, Role
 from gesprekskaarten.organisations.policy import Rule, rule_of
 from gesprekskaarten.organisations.services import add_member
 from gesprekskaarten.teams.services import add_facilitator, create_team
@@ -109,6 +114,14 @@ def world(db):
     note = discussion.add_note(participant, "Een notitie")
     theme = themes.create_theme(gesprek, "Rode draad", [note.pk])
     agreement = agreements.create_agreement(gesprek, facilitator, what="Vaker feedback")
+    invitation = Invitation(
+        organisation=organisation,
+        email="nieuw@example.org",
+        role=Role.FACILITATOR,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    invitation_token = invitation.new_token()
+    invitation.save()
     return {
         "accounts": {
             "facilitator": facilitator,
@@ -125,12 +138,16 @@ def world(db):
         "note": note,
         "theme": theme,
         "agreement": agreement,
+        "invitation": invitation,
+        "invitation_token": invitation_token,
+        "membership": facilitator.memberships.get(organisation=organisation),
     }
 
 
 def url_kwargs(route: str, world) -> dict:
     gesprek = world["gesprek"]
     principle_slug = gesprek.deck_version.principles.order_by("order").first().slug
+    reset_user = world["accounts"]["facilitator"]
     values = {
         "public_id": gesprek.public_id,
         "code": gesprek.join_code,
@@ -140,14 +157,27 @@ def url_kwargs(route: str, world) -> dict:
         "theme_id": world["theme"].pk,
         "pk": world["agreement"].pk,
         "extension": "json",
+        "slug": world["team"].slug,
+        "team_slug": world["team"].slug,
+        "token": world["invitation_token"],
+        "uidb64": urlsafe_base64_encode(force_bytes(reset_user.pk)),
         "object_id": 1,  # the admin's change pages: any object (a missing one is a redirect)
         "content_type_id": 1,
         "id": 1,
-        # teams/<slug>/... is a team; organisatie/<slug>/... an organisation
-        "slug": world["organisation"].slug
-        if route.startswith("organisatie/")
-        else world["team"].slug,
     }
+    # The same kwarg names other objects under other prefixes (longest prefix first).
+    by_prefix = {
+        "organisatie/<slug:slug>/uitnodigingen/": {"pk": world["invitation"].pk},
+        "organisatie/<slug:slug>/mensen/": {"pk": world["membership"].pk},
+        "organisatie/": {"slug": world["organisation"].slug},
+        "wachtwoord-vergeten/": {"token": default_token_generator.make_token(reset_user)},
+    }
+    for prefix, overrides in by_prefix.items():
+        if route.startswith(prefix):
+            values |= overrides
+            if prefix.startswith("organisatie/"):
+                values["slug"] = world["organisation"].slug
+            break
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)
     missing = [name for name in names if name not in values]
     assert not missing, f"No object for {missing} in {route}: add one to url_kwargs"

@@ -4,6 +4,7 @@ from django.urls import path
 from gesprekskaarten.core.ratelimit import login_limited
 from gesprekskaarten.organisations.policy import Rule, allow
 
+from . import password_reset
 from .forms import LoginForm
 
 urlpatterns = [
@@ -21,4 +22,5 @@ urlpatterns = [
         name="login",
     ),
     path("uitloggen/", allow(Rule.ANYONE)(auth_views.LogoutView.as_view()), name="logout"),
+    *password_reset.urlpatterns,
 ]

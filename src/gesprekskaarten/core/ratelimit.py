@@ -63,6 +63,10 @@ LOGIN_FAILURES = Limit("login-account", "GK_RATE_LOGIN_FAILURES_PER_ACCOUNT", 15
 ANSWERS = Limit("answer", "GK_RATE_ANSWER_PER_MINUTE")  # per participant
 NOTES = Limit("note", "GK_RATE_ANSWER_PER_MINUTE")  # per participant
 VOTES = Limit("vote", "GK_RATE_ANSWER_PER_MINUTE")  # per participant
+INVITATION_LINKS = Limit("invitation", "GK_RATE_INVITATION_PER_MINUTE")  # per address
+# Password reset mails asked for, per hour: per e-mail address and per client address.
+PASSWORD_RESETS = Limit("reset-email", "GK_RATE_PASSWORD_RESETS_PER_EMAIL", 3600)
+PASSWORD_RESETS_FROM = Limit("reset-address", "GK_RATE_PASSWORD_RESETS_PER_ADDRESS", 3600)
 
 
 def client_address(request) -> str:

@@ -206,6 +206,13 @@ GK_RATE_ANSWER_PER_MINUTE = int(os.environ.get("GK_RATE_ANSWER_PER_MINUTE", "300
 # Login attempts per address; wrong passwords per account (any address) per 15 minutes.
 GK_RATE_LOGIN_PER_MINUTE = int(os.environ.get("GK_RATE_LOGIN_PER_MINUTE", "10"))
 GK_RATE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GK_RATE_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+# Invitation links tried per address (a forged link is a guess); password reset mails asked
+# for per e-mail address and per client address, per hour.
+GK_RATE_INVITATION_PER_MINUTE = int(os.environ.get("GK_RATE_INVITATION_PER_MINUTE", "10"))
+GK_RATE_PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("GK_RATE_PASSWORD_RESETS_PER_EMAIL", "3"))
+GK_RATE_PASSWORD_RESETS_PER_ADDRESS = int(
+    os.environ.get("GK_RATE_PASSWORD_RESETS_PER_ADDRESS", "20")
+)
 # Without GK_CACHE_URL the counters live in each process's memory: at most this many.
 GK_RATE_MAX_KEYS = int(os.environ.get("GK_RATE_MAX_KEYS", "100000"))
 
@@ -215,6 +222,22 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 
 # A failed CSRF check gets our own page, in the reader's language (core/views.py).
 CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
+
+# E-mail (invitations, password resets; docs/organisations.md): Django's own setting names,
+# read from env vars of the same names. Without EMAIL_HOST, `make run` (settings/dev.py) prints
+# mails in the terminal instead; elsewhere they go to an SMTP server on this machine (port 25).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_SUBJECT_PREFIX = ""
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Gesprekskaarten <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A password reset link works this long (Django's setting; seconds).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "meetings:dashboard"

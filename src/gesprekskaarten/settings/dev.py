@@ -15,3 +15,8 @@ DEBUG = env_bool("DEBUG", False)
 # when installed) next to each file, so `make run` pages weigh what they weigh on a server.
 # `demo` and `serve` collect them again when the package's files changed
 # (cli._prepare_static_files); WhiteNoise does not compress files it finds in the package.
+
+# Without an SMTP server (EMAIL_HOST) the mails (invitations, password resets) are printed in
+# the terminal, so the links in them can be followed on a laptop.
+if not os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

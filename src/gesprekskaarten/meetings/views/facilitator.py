@@ -55,7 +55,8 @@ def dashboard(request):
 
 @allow(Rule.SIGNED_IN)
 def new(request):
-    teams = teams_of(request.user)
+    # An archived team starts no new gesprekken (organisations' team pages archive them).
+    teams = teams_of(request.user).filter(archived_at__isnull=True)
     if not teams.exists():
         return render(request, "meetings/facilitator/no_team.html")
     version = default_deck_version()
