@@ -160,4 +160,6 @@ def test_an_archived_team_starts_no_new_gesprek(client):
     assert not Gesprek.objects.exists()
     # With only archived teams, the page says there is no team.
     people.archive_team(admin, active)
-    assert client.get(reverse("meetings:new")).status_code == 403
+    page = client.get(reverse("meetings:new")).content.decode()
+    assert "No team" in page or "Geen team" in page
+    assert reverse("organisations:new_team", args=[active.organisation.slug]) in page

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
-from gesprekskaarten.organisations.policy import Rule, allow
+from gesprekskaarten.organisations.policy import Rule, allow, team_creating_organisations
 from gesprekskaarten.teams.services import teams_of
 
 from .. import discussion, presenter, screens, services
@@ -58,7 +58,10 @@ def new(request):
     # An archived team starts no new gesprekken (organisations' team pages archive them).
     teams = teams_of(request.user).filter(archived_at__isnull=True)
     if not teams.exists():
-        return render(request, "meetings/facilitator/no_team.html")
+        organisations = team_creating_organisations(request.user)
+        return render(
+            request, "meetings/facilitator/no_team.html", {"organisations": organisations}
+        )
     version = default_deck_version()
     principles = list(version.principles.order_by("order")) if version else []
     form = NewGesprekForm(posted(request), teams=teams, principles=principles)
