@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gesprekskaarten.core",
     "gesprekskaarten.decks",
     "gesprekskaarten.live",
@@ -59,8 +62,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A second factor where it is due: a session that skipped it is asked for the code, an
+    # administrator whose organisation requires one sets it up first (accounts/middleware.py).
+    "gesprekskaarten.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "gesprekskaarten.urls"
@@ -206,6 +214,11 @@ GK_RATE_ANSWER_PER_MINUTE = int(os.environ.get("GK_RATE_ANSWER_PER_MINUTE", "300
 # Login attempts per address; wrong passwords per account (any address) per 15 minutes.
 GK_RATE_LOGIN_PER_MINUTE = int(os.environ.get("GK_RATE_LOGIN_PER_MINUTE", "10"))
 GK_RATE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GK_RATE_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+# Wrong second-factor codes (and wrong confirmations when switching it off) per account, from
+# any address, per 15 minutes (docs/two-factor.md).
+GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT", "5")
+)
 # Without GK_CACHE_URL the counters live in each process's memory: at most this many.
 GK_RATE_MAX_KEYS = int(os.environ.get("GK_RATE_MAX_KEYS", "100000"))
 
@@ -217,6 +230,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
 
 LOGIN_URL = "login"
+# Second factor (django-otp, docs/two-factor.md). The name an authenticator app shows; the
+# plugins' own throttling is off: wrong codes are limited by core/ratelimit.py, per account.
+OTP_TOTP_ISSUER = "Gesprekskaarten"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# How long a login that passed the password waits for its code (seconds).
+GK_SECOND_FACTOR_PENDING_SECONDS = 5 * 60
 LOGIN_REDIRECT_URL = "meetings:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
