@@ -211,6 +211,14 @@ def test_the_admin_login_form_does_not_skip_the_code(user, with_app):
     assert client.get("/begeleiden/").status_code == 200
 
 
+def test_logging_out_without_the_code_just_logs_out(user, with_app):
+    client = at()
+    client.force_login(user)  # a session that did not pass the code
+    assert client.post("/uitloggen/").status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert "gk_pending_login" not in client.session
+
+
 def test_single_sign_on_sessions_are_not_asked_for_the_code(user, with_app):
     client = at()
     client.force_login(user)

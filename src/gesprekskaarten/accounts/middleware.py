@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gesprekskaarten.organisations.policy import Rule, rule_of
@@ -45,6 +46,7 @@ class SecondFactorMiddleware:
             and not _by_single_sign_on(request)
             and not user.is_verified()
             and not request.path.startswith(settings.STATIC_URL)
+            and request.path != reverse("logout")  # logging out needs no code
             and second_factor.has_second_factor(user)
         ):
             return _ask_for_code(request, user)
