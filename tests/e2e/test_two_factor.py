@@ -1,6 +1,7 @@
 """The second factor in Chromium: the demo facilitator sets up an authenticator app (the secret
 read from the page, the codes computed here as an app would), saves the recovery codes, logs
-out and logs in again with password and code, the code form by keyboard only. axe-core on every
+out and logs in again with password and code, the code form by keyboard only; another device
+uses a recovery code; a guesser who knows the password pauses the account. axe-core on every
 new page. A server of its own: the shared demo account keeps logging in with a password alone.
 """
 
@@ -24,7 +25,10 @@ def app_code(secret: str, steps_ahead: int = 0) -> str:
 
 
 def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
-    server = start_server(tmp_path / "var")
+    # Every browser here comes from 127.0.0.1: more logins per address than the default 10 a
+    # minute (the per-address limit has its own tests; the per-account code limit is the
+    # default, 5, and is tried below).
+    server = start_server(tmp_path / "var", GK_RATE_LOGIN_PER_MINUTE="60")
     try:
         page = open_page(browser, server, viewport=LAPTOP)
         log_in(page, server)  # an account without a second factor: the password is enough
@@ -80,7 +84,13 @@ def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
         assert page.url.endswith("/begeleiden/")
         page.goto("/account/")
         expect(page.locator(".gk-facts")).to_contain_text("aan")
-        page.context.close()
+        page.get_by_role("link", name="Je wachtwoord veranderen").click()
+        expect(page.get_by_role("heading", name="Je wachtwoord veranderen")).to_be_visible()
+        assert_accessible(page)
+        page.goto("/account/tweede-stap/herstelcodes/")  # the codes are not shown again
+        expect(page.get_by_text("Je hebt 10 ongebruikte herstelcodes.")).to_be_visible()
+        expect(page.locator(".gk-recovery-codes")).to_have_count(0)
+        assert_accessible(page)
 
         # Another device, without the phone: a recovery code, once.
         other = open_page(browser, server)
@@ -95,5 +105,36 @@ def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
         ).to_be_visible()
         assert_accessible(other)
         other.context.close()
+
+        # Someone who knows the password guesses codes: the account pauses, even for the right one.
+        guesser = open_page(browser, server)
+        guesser.goto("/inloggen/")
+        guesser.get_by_label("Gebruikersnaam").fill(server.username)
+        guesser.get_by_label("Wachtwoord").fill(server.password)
+        guesser.get_by_role("button", name="Inloggen").click()
+        for _ in range(5):  # GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT
+            guesser.get_by_label("Code").fill(wrong)
+            guesser.get_by_role("button", name="Inloggen").click()
+            expect(guesser.locator("#gk-form-errors")).to_contain_text("Deze code klopt niet")
+        guesser.get_by_label("Code").fill(app_code(secret, 1))
+        guesser.get_by_role("button", name="Inloggen").click()
+        heading = "Inloggen op dit account staat even stil"
+        expect(guesser.get_by_role("heading", name=heading)).to_be_visible()
+        assert_accessible(guesser)
+        guesser.context.close()
+
+        # The owner, still logged in on the first device, cannot switch the second step off
+        # while the account is paused (the same limit guards that form), and is told so.
+        page.goto("/account/tweede-stap/")
+        page.get_by_role("link", name="De tweede stap uitzetten").click()
+        expect(page.get_by_role("heading", name="De tweede stap uitzetten")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Een code uit je app, of je wachtwoord").fill(server.password)
+        page.get_by_role("button", name="Uitzetten").click()
+        expect(page.locator("#gk-form-errors")).to_contain_text("te vaak")
+        assert_accessible(page)
+        page.goto("/account/")
+        expect(page.locator(".gk-facts")).to_contain_text("aan")
+        page.context.close()
     finally:
         server.stop()
