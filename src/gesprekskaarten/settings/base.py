@@ -230,6 +230,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
 
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "meetings:dashboard"
+LOGOUT_REDIRECT_URL = "home"
 # Second factor (django-otp, docs/two-factor.md). The name an authenticator app shows; the
 # plugins' own throttling is off: wrong codes are limited by core/ratelimit.py, per account.
 OTP_TOTP_ISSUER = "Gesprekskaarten"
@@ -237,8 +239,6 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 # How long a login that passed the password waits for its code (seconds).
 GK_SECOND_FACTOR_PENDING_SECONDS = 5 * 60
-LOGIN_REDIRECT_URL = "meetings:dashboard"
-LOGOUT_REDIRECT_URL = "home"
 
 # Rate-limit counters: with GK_CACHE_URL in Redis (several processes share them); without it
 # core/ratelimit.py keeps them in memory and this cache holds nothing of ours.
