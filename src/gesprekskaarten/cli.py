@@ -101,6 +101,24 @@ def cmd_user_create(args) -> int:
     return 0
 
 
+def cmd_user_reset_second_factor(args) -> int:
+    """Someone lost their phone and their recovery codes: switch their second step off, so they
+    log in with the password and set it up again (docs/two-factor.md)."""
+    from gesprekskaarten.accounts import second_factor
+
+    user = _user(args.username)
+    if user is None:
+        return fail(f"There is no user {args.username!r}.")
+    if not second_factor.remove(user, actor=None):
+        print(f"{user.username} has no second factor: nothing to reset.")
+        return 0
+    print(
+        f"The second factor of {user.username} is off: the app and the recovery codes no longer "
+        "work. They log in with their password and can set it up again at /account/tweede-stap/."
+    )
+    return 0
+
+
 def _organisation(slug):
     """The organisation named by --organisation, or the only one there is."""
     from gesprekskaarten.organisations.models import Organisation
@@ -621,6 +639,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_create.add_argument("--admin", action="store_true", help="may use the admin")
     user_create.set_defaults(handler=cmd_user_create)
+    user_reset = user_commands.add_parser(
+        "reset-second-factor",
+        help="switch a user's second factor off (lost phone and recovery codes)",
+    )
+    user_reset.add_argument("username")
+    user_reset.set_defaults(handler=cmd_user_reset_second_factor)
 
     org = commands.add_parser("org", help="manage organisations")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")

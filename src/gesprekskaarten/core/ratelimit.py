@@ -60,6 +60,10 @@ WRONG_CODES_TOTAL = Limit("wrong-code-total", "GK_RATE_WRONG_CODES_TOTAL_PER_MIN
 CODES_WHILE_LIMITED = Limit("code-limited", "GK_RATE_CODES_WHILE_LIMITED_PER_MINUTE")
 LOGINS = Limit("login", "GK_RATE_LOGIN_PER_MINUTE")  # per address
 LOGIN_FAILURES = Limit("login-account", "GK_RATE_LOGIN_FAILURES_PER_ACCOUNT", 15 * 60)
+# Wrong second-factor codes per account (its id), from any address (accounts/views.py).
+SECOND_FACTOR_FAILURES = Limit(
+    "second-factor", "GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT", LOGIN_FAILURES.window
+)
 ANSWERS = Limit("answer", "GK_RATE_ANSWER_PER_MINUTE")  # per participant
 NOTES = Limit("note", "GK_RATE_ANSWER_PER_MINUTE")  # per participant
 VOTES = Limit("vote", "GK_RATE_ANSWER_PER_MINUTE")  # per participant

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gesprekskaarten.core",
     "gesprekskaarten.decks",
     "gesprekskaarten.live",
@@ -59,8 +62,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A second factor where it is due: a session that skipped it is asked for the code, an
+    # administrator whose organisation requires one sets it up first (accounts/middleware.py).
+    "gesprekskaarten.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "gesprekskaarten.urls"
@@ -213,6 +221,11 @@ GK_RATE_PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("GK_RATE_PASSWORD_RESETS_
 GK_RATE_PASSWORD_RESETS_PER_ADDRESS = int(
     os.environ.get("GK_RATE_PASSWORD_RESETS_PER_ADDRESS", "20")
 )
+# Wrong second-factor codes (and wrong confirmations when switching it off) per account, from
+# any address, per 15 minutes (docs/two-factor.md).
+GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("GK_RATE_SECOND_FACTOR_FAILURES_PER_ACCOUNT", "5")
+)
 # Without GK_CACHE_URL the counters live in each process's memory: at most this many.
 GK_RATE_MAX_KEYS = int(os.environ.get("GK_RATE_MAX_KEYS", "100000"))
 
@@ -242,6 +255,13 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "meetings:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# Second factor (django-otp, docs/two-factor.md). The name an authenticator app shows; the
+# plugins' own throttling is off: wrong codes are limited by core/ratelimit.py, per account.
+OTP_TOTP_ISSUER = "Gesprekskaarten"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# How long a login that passed the password waits for its code (seconds).
+GK_SECOND_FACTOR_PENDING_SECONDS = 5 * 60
 
 # Rate-limit counters: with GK_CACHE_URL in Redis (several processes share them); without it
 # core/ratelimit.py keeps them in memory and this cache holds nothing of ours.
