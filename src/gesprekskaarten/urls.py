@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("gesprekskaarten.reports.urls")),
     path("", include("gesprekskaarten.meetings.urls")),
     path("", include("gesprekskaarten.accounts.urls")),
+    path("", include("gesprekskaarten.organisations.urls_sso")),
     path("", include("gesprekskaarten.agreements.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -16,3 +17,16 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("User name")
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def confirm_login_allowed(self, user):
+        from .sso import password_login_allowed
+
+        super().confirm_login_allowed(user)
+        if not password_login_allowed(user):
+            raise forms.ValidationError(
+                _(
+                    "Your organisation lets you log in through its own login service only, not "
+                    "with a password. Choose “Log in with your organisation's account”."
+                ),
+                code="sso_only",
+            )

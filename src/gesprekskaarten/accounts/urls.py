@@ -3,6 +3,7 @@ from django.urls import path
 
 from gesprekskaarten.core.ratelimit import login_limited
 
+from . import sso
 from .forms import LoginForm
 
 urlpatterns = [
@@ -18,4 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on through an organisation's identity provider (accounts/sso.py).
+    path("inloggen/organisatie/", sso.choose, name="sso_choose"),
+    path("inloggen/organisatie/<slug:slug>/", sso.begin, name="sso_begin"),
+    path("inloggen/terug/", sso.callback, name="sso_callback"),
 ]

@@ -1,0 +1,1 @@
+"""The organisation pages: one module per page group."""
