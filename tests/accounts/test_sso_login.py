@@ -445,3 +445,15 @@ def test_an_id_token_signed_with_another_key(pending):
     secret = OctKey.import_key(b"test-client-secret-0123456789-and-more")
     with pytest.raises(oidc.InvalidResponse):
         oidc.validate_id_token(signed(pending, secret, good_claims(pending), alg="HS256"), pending)
+
+
+def test_the_pages_speak_dutch_first(db):
+    sso_organisation(None)
+    dutch = Client()  # no language asked: Dutch
+
+    problem = text_of(dutch.get(reverse("sso_begin", args=["voorbeeld"])))
+    chooser = text_of(dutch.get(reverse("sso_choose")))
+
+    assert "De inlogdienst antwoordt niet" in problem
+    assert "Inloggen met gebruikersnaam en wachtwoord" in problem
+    assert "Kies je organisatie" in chooser
