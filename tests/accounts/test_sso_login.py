@@ -457,3 +457,39 @@ def test_the_pages_speak_dutch_first(db):
     assert "De inlogdienst antwoordt niet" in problem
     assert "Inloggen met gebruikersnaam en wachtwoord" in problem
     assert "Kies je organisatie" in chooser
+
+
+@pytest.mark.parametrize(
+    "claims,verified",
+    [
+        ({"email_verified": True}, True),
+        ({"email_verified": "true"}, True),
+        ({"email_verified": False}, False),
+        ({"email_verified": "false"}, False),
+        ({"email_verified": 1}, False),  # only JSON true (or the string "true")
+        ({}, False),
+        ({"xms_edov": True}, True),  # Microsoft Entra ID: the domain is the tenant's own
+        ({"xms_edov": "true"}, False),
+        ({"email_verified": False, "xms_edov": True}, False),
+    ],
+)
+def test_what_counts_as_a_verified_address(claims, verified):
+    from gesprekskaarten.accounts.signon import is_verified
+
+    assert is_verified({"email": "anna@example.org", **claims}) is verified
+
+
+def test_email_claims_in_the_id_token_itself(tmp_path):
+    """Providers like Keycloak put the e-mail claims in the ID token: no userinfo call needed."""
+    provider = start_provider(tmp_path, ["http://testserver/inloggen/terug/"], id_token_claims=True)
+    try:
+        organisation = sso_organisation(provider)
+        invite(organisation, "anna@example.org")
+        client = browser()
+        response = come_back(client, "anna")
+    finally:
+        provider.stop()
+
+    assert response.status_code == 302
+    assert logged_in_user(client).email == "anna@example.org"
+    assert "/openid/userinfo" not in provider.log.read_text()

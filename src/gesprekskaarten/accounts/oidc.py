@@ -155,7 +155,8 @@ def finish(sso, pending: dict, code: str, redirect_uri: str) -> dict:
     if not isinstance(token.get("id_token"), str):
         raise InvalidResponse("The token endpoint sent no ID token.")
     claims = validate_id_token(token["id_token"], pending, token.get("access_token"))
-    if ("email" not in claims or "email_verified" not in claims) and pending["userinfo_endpoint"]:
+    verified = "email_verified" in claims or "xms_edov" in claims  # signon.is_verified
+    if ("email" not in claims or not verified) and pending["userinfo_endpoint"]:
         claims = {**claims, **_email_from_userinfo(session, pending, claims["sub"])}
     return claims
 

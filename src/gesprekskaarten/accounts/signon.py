@@ -2,7 +2,8 @@
 claims of its identity provider open. The protocol itself is in accounts/oidc.py.
 
 Matching (docs/single-sign-on.md):
-1. the provider must give `email` and `email_verified: true`;
+1. the provider must give `email` and `email_verified: true` (or, from Microsoft Entra ID,
+   which has no `email_verified`, its `xms_edov: true`);
 2. the address's domain must be one of the organisation's allowed domains;
 3. an active account with that address (case aside) that is a member of this organisation is
    logged in;
@@ -57,10 +58,20 @@ def verified_email(claims: dict) -> str:
     if not isinstance(email, str) or "@" not in email.strip() or len(email) > 150:
         raise Refused("no_email")
     email = normalise_email(email)
-    # Some providers send the boolean as a string.
-    if claims.get("email_verified") not in (True, "true"):
+    if not is_verified(claims):
         raise Refused("unverified", email)
     return email
+
+
+def is_verified(claims: dict) -> bool:
+    """`email_verified: true` (some providers send the boolean as a string). Microsoft Entra ID
+    never sends `email_verified` for an organisation's own accounts; it can send the optional
+    claim `xms_edov` (the address's domain is verified as the tenant's own), which counts only
+    when `email_verified` is absent. The allowed domains still apply."""
+    if "email_verified" in claims:
+        value = claims["email_verified"]
+        return value is True or value == "true"
+    return claims.get("xms_edov") is True
 
 
 def account_for(organisation, sso: SingleSignOn, claims: dict):
