@@ -44,7 +44,7 @@ def form_data(provider, **changes):
         "issuer": provider.issuer,
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
-        "allowed_domains": "example.org\n@Minbzk.NL\nexample.org",
+        "allowed_domains": "example.org, @Minbzk.NL;example.org\nMINBZK.nl",
         "enabled": "on",
         "local_passwords_allowed": "on",
     }
@@ -134,7 +134,7 @@ def test_an_empty_secret_keeps_the_stored_one(provider):
         ({"issuer": "https://idp.example/?tenant=1"}, "without ? or #"),
         ({"client_id": ""}, "This field is required."),
         ({"client_secret": ""}, "Type the client secret."),
-        ({"allowed_domains": "example.org\nnot a domain"}, "“not a domain” is not a domain"),
+        ({"allowed_domains": "example.org, not_a_domain"}, "“not_a_domain” is not a domain"),
         ({"allowed_domains": "  \n"}, "This field is required."),
         ({"allowed_domains": "\n".join(f"d{n}.nl" for n in range(51))}, "at most 50"),
         ({"client_id": "x" * 201}, "at most 200 characters"),
@@ -268,3 +268,9 @@ def test_passwords_stay_when_allowed_or_when_single_sign_on_is_off(provider):
     person("b", switched_off, Role.FACILITATOR)
     assert password_login("a").status_code == 302
     assert password_login("b").status_code == 302
+
+
+def test_the_stored_domains_are_shown_on_one_line(provider):
+    organisation = sso_organisation(provider, domains="example.org\nminbzk.nl")
+    page = signed_in(person("admin", organisation)).get(settings_url()).content.decode()
+    assert 'value="example.org, minbzk.nl"' in page

@@ -20,7 +20,24 @@ class SingleSignOnForm(forms.ModelForm):
         label=_("Issuer"),
         max_length=300,
         assume_scheme="https",
-        widget=forms.URLInput(attrs={"spellcheck": "false"}),
+        help_text=_(
+            "The address of your identity provider, as it names itself, for example "
+            "https://login.microsoftonline.com/<tenant id>/v2.0. We read its settings from "
+            "this address with /.well-known/openid-configuration after it."
+        ),
+        widget=forms.TextInput(
+            attrs={"inputmode": "url", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+    # One line of domains (a text field keeps no line breaks); stored one per line.
+    allowed_domains = forms.CharField(
+        label=_("Allowed e-mail domains"),
+        max_length=2000,
+        help_text=_(
+            "For example minbzk.nl, rijksoverheid.nl (separated by commas or spaces). Only "
+            "people whose confirmed e-mail address ends in one of these get in."
+        ),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     client_secret = forms.CharField(
         label=_("Client secret"),
@@ -42,28 +59,15 @@ class SingleSignOnForm(forms.ModelForm):
         ]
         labels = {
             "client_id": _("Client ID"),
-            "allowed_domains": _("Allowed e-mail domains"),
             "enabled": _("People can log in through this login service"),
             "local_passwords_allowed": _("People can also still log in with a password"),
         }
         help_texts = {
-            "issuer": _(
-                "The address of your identity provider, as it names itself, for example "
-                "https://login.microsoftonline.com/<tenant id>/v2.0. We read its settings from "
-                "this address with /.well-known/openid-configuration after it."
-            ),
             "client_id": _("The ID the identity provider gave this application."),
-            "allowed_domains": _(
-                "One per line, for example minbzk.nl. Only people whose confirmed e-mail address "
-                "ends in one of these get in."
-            ),
             "local_passwords_allowed": _(
                 "Off: your organisation's people log in through the login service only, "
                 "administrators too. Test the connection first."
             ),
-        }
-        widgets = {
-            "allowed_domains": forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -76,6 +80,8 @@ class SingleSignOnForm(forms.ModelForm):
             else _("The secret the identity provider gave this application.")
         )
         self.initial.pop("client_secret", None)
+        if self.instance.pk:
+            self.initial["allowed_domains"] = ", ".join(self.instance.domains)
         self.fields["issuer"].error_messages["invalid"] = _(
             "Type the whole address, starting with https://."
         )
@@ -102,14 +108,14 @@ class SingleSignOnForm(forms.ModelForm):
 
     def clean_allowed_domains(self):
         domains = []
-        for line in self.cleaned_data["allowed_domains"].splitlines():
-            domain = line.strip().lower().lstrip("@")
+        for word in re.split(r"[\s,;]+", self.cleaned_data["allowed_domains"]):
+            domain = word.lower().lstrip("@")
             if not domain:
                 continue
             if not DOMAIN.fullmatch(domain):
                 raise forms.ValidationError(
-                    _("“%(domain)s” is not a domain. Write it like minbzk.nl, one per line."),
-                    params={"domain": line.strip()[:100]},
+                    _("“%(domain)s” is not a domain. Write it like minbzk.nl."),
+                    params={"domain": word[:100]},
                 )
             if domain not in domains:
                 domains.append(domain)
