@@ -253,7 +253,12 @@ def callback(request):
     request.session[PENDING_KEY] = started  # a state is used once
     organisation = Organisation.objects.filter(pk=pending["organisation"]).first()
     sso = signon.enabled_sign_on(organisation) if organisation else None
-    if sso is None or sso.client_id != pending["client_id"]:
+    # Switched off, or another provider configured, while the person was away.
+    if (
+        sso is None
+        or sso.client_id != pending["client_id"]
+        or sso.issuer.rstrip("/") != pending["issuer"].rstrip("/")
+    ):
         return problem(request, "not_enabled")
     error = request.GET.get("error")
     if error is not None:

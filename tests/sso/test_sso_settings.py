@@ -9,8 +9,8 @@ from django.urls import reverse
 from gesprekskaarten.audit.models import Action, AuditEvent
 from gesprekskaarten.organisations.models import Role, SingleSignOn
 from gesprekskaarten.organisations.services import add_member, create_organisation
-from tests.accounts.conftest import sso_organisation
 from tests.oidc import CLIENT_ID, CLIENT_SECRET
+from tests.sso.conftest import sso_organisation
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -16,8 +16,8 @@ from gesprekskaarten.audit.models import Action, AuditEvent
 from gesprekskaarten.organisations.models import Membership, Role, SingleSignOn
 from gesprekskaarten.organisations.services import add_member, create_organisation
 from gesprekskaarten.teams.services import create_team
-from tests.accounts.conftest import follow_provider, invite, local_path, sso_organisation
 from tests.oidc import start_provider
+from tests.sso.conftest import follow_provider, invite, local_path, sso_organisation
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -333,16 +333,20 @@ def test_an_organisation_without_single_sign_on(provider):
     )
 
 
-def test_switched_off_between_leaving_and_coming_back(provider):
+@pytest.mark.parametrize(
+    "change", [{"enabled": False}, {"issuer": "https://idp.example/"}, {"client_id": "other"}]
+)
+def test_changed_between_leaving_and_coming_back(provider, change):
     organisation = sso_organisation(provider)
     add_member(organisation, User.objects.create_user("b", email="bram@example.org"), "admin")
     client = browser()
     back = follow_provider(begin(client), "Bram")
-    SingleSignOn.objects.filter(organisation=organisation).update(enabled=False)
+    SingleSignOn.objects.filter(organisation=organisation).update(**change)
 
     response = client.get(local_path(back))
 
     assert response.status_code == 404
+    assert "Single sign-on is not available here" in text_of(response)
     assert logged_in_user(client) is None
 
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from gesprekskaarten.organisations.models import Role
 from gesprekskaarten.organisations.services import add_member
-from tests.accounts.conftest import sso_organisation
 from tests.meetings.test_html_validity import checker
+from tests.sso.conftest import sso_organisation
 
 pytestmark = pytest.mark.django_db
 
