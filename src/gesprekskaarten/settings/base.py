@@ -217,11 +217,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 CSRF_FAILURE_VIEW = "gesprekskaarten.core.views.csrf_failure"
 
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "meetings:dashboard"
+LOGOUT_REDIRECT_URL = "home"
 # Single sign-on (accounts/oidc.py): seconds to wait for an organisation's identity provider
 # (discovery, keys, token and userinfo endpoints) before the login page says it does not answer.
 GK_SSO_TIMEOUT = float(os.environ.get("GK_SSO_TIMEOUT", "5"))
-LOGIN_REDIRECT_URL = "meetings:dashboard"
-LOGOUT_REDIRECT_URL = "home"
 
 # Rate-limit counters: with GK_CACHE_URL in Redis (several processes share them); without it
 # core/ratelimit.py keeps them in memory and this cache holds nothing of ours.
