@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gesprekskaarten.reports.urls")),
     path("", include("gesprekskaarten.meetings.urls")),
     path("", include("gesprekskaarten.accounts.urls")),
+    path("", include("gesprekskaarten.organisations.urls_sso")),
     path("", include("gesprekskaarten.agreements.urls")),
     path("", include("gesprekskaarten.audit.urls")),
     path("", include("gesprekskaarten.organisations.urls")),

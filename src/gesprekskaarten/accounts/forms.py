@@ -18,6 +18,19 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
+    def confirm_login_allowed(self, user):
+        from .sso import password_login_allowed
+
+        super().confirm_login_allowed(user)
+        if not password_login_allowed(user):
+            raise forms.ValidationError(
+                _(
+                    "Your organisation lets you log in through its own login service only, not "
+                    "with a password. Choose “Log in with your organisation's account”."
+                ),
+                code="sso_only",
+            )
+
 
 def _code_field(label, help_text="", max_length=32):
     return forms.CharField(

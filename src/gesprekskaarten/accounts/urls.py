@@ -4,7 +4,7 @@ from django.urls import path
 from gesprekskaarten.core.ratelimit import login_limited
 from gesprekskaarten.organisations.policy import Rule, allow
 
-from . import password_reset, views
+from . import password_reset, sso, views
 
 urlpatterns = [
     path(
@@ -27,4 +27,8 @@ urlpatterns = [
     path("account/tweede-stap/qr.svg", views.second_factor_qr, name="second_factor_qr"),
     path("account/tweede-stap/herstelcodes/", views.recovery_codes, name="recovery_codes"),
     path("account/tweede-stap/uitzetten/", views.second_factor_remove, name="second_factor_remove"),
+    # Single sign-on through an organisation's identity provider (accounts/sso.py).
+    path("inloggen/organisatie/", sso.choose, name="sso_choose"),
+    path("inloggen/organisatie/<slug:slug>/", sso.begin, name="sso_begin"),
+    path("inloggen/terug/", sso.callback, name="sso_callback"),
 ]

@@ -262,6 +262,9 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 # How long a login that passed the password waits for its code (seconds).
 GK_SECOND_FACTOR_PENDING_SECONDS = 5 * 60
+# Single sign-on (accounts/oidc.py): seconds to wait for an organisation's identity provider
+# (discovery, keys, token and userinfo endpoints) before the login page says it does not answer.
+GK_SSO_TIMEOUT = float(os.environ.get("GK_SSO_TIMEOUT", "5"))
 
 # Rate-limit counters: with GK_CACHE_URL in Redis (several processes share them); without it
 # core/ratelimit.py keeps them in memory and this cache holds nothing of ours.

@@ -1,0 +1,8 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    # The provider's own login page: Django's login, as a real provider has one of its own.
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="login.html")),
+    path("openid/", include("oidc_provider.urls", namespace="oidc_provider")),
+]
