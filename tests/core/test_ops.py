@@ -285,3 +285,18 @@ def test_a_gesprek_leaves_no_token_answer_or_note_in_the_log(json_log, monkeypat
     # The warning about the failed write carries the request id of that answer.
     warning = next(line for line in lines if line["message"].startswith("Could not save"))
     assert warning["request_id"] == failed_id and warning["level"] == "WARNING"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_access_log_keeps_no_link_secret(json_log):
+    """Invitation and password-reset links carry a secret in their path: anyone who reads the
+    log could use a link that was not used yet."""
+    invitation = "/uitnodiging/Geheim-Token-123/"
+    reset = "/wachtwoord-vergeten/MQ/cb6f-Geheim0Reset1Token/"
+    for path in (invitation, reset):
+        get(path, host="127.0.0.1")
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    paths = [line["path"] for line in lines if line.get("logger") == "gesprekskaarten.access"]
+    assert "/uitnodiging/…/" in paths
+    assert "/wachtwoord-vergeten/MQ/…/" in paths
+    assert "Geheim" not in json_log.getvalue()

@@ -173,12 +173,13 @@ def url_kwargs(route: str, world) -> dict:
         "organisatie/<slug:slug>/uitnodigingen/": {"pk": world["invitation"].pk},
         "organisatie/<slug:slug>/mensen/": {"pk": world["membership"].pk},
         "organisatie/": {"slug": world["organisation"].slug},
+        "inloggen/organisatie/": {"slug": world["organisation"].slug},
         "wachtwoord-vergeten/": {"token": default_token_generator.make_token(reset_user)},
     }
     for prefix, overrides in by_prefix.items():
         if route.startswith(prefix):
             values |= overrides
-            if prefix.startswith("organisatie/"):
+            if prefix.startswith("organisatie/"):  # the organisation in the URL
                 values["slug"] = world["organisation"].slug
             break
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)

@@ -5,8 +5,9 @@ the lean ones (live streams, answers, health and metrics) alike.
 
 Privacy: an access line names the method, the path without its query string (a stream's
 address carries its token there), the status, the duration and the route; never the client's
-address (nginx's log has it), a cookie or a body. Log messages elsewhere must not quote a
-participant token, an answer or a note (tests/core/test_logs.py checks a whole gesprek).
+address (nginx's log has it), a cookie or a body. The secrets in invitation and password-reset
+links are blanked on every line (`scrub`). Log messages elsewhere must not quote a participant
+token, an answer or a note (tests/core/test_ops.py checks a whole gesprek).
 """
 
 import contextvars
@@ -37,6 +38,16 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 
 
 _PLAIN = (str, int, float, bool, type(None))
+
+
+# Paths that carry a secret: an invitation's link, a password reset's link. Every line is
+# written with the secret replaced by `…`, whichever logger wrote it (Django's "Not Found: …"
+# quotes the path too).
+SECRET_PATHS = re.compile(r"(/uitnodiging/|/wachtwoord-vergeten/[^/\s\"]+/)[^/\s\"]+")
+
+
+def scrub(text: str) -> str:
+    return SECRET_PATHS.sub("\\1…", text)
 
 
 class RequestIdFilter(logging.Filter):
@@ -72,7 +83,7 @@ class JSONFormatter(logging.Formatter):
             entry["exc"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return scrub(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 class PlainFormatter(logging.Formatter):
@@ -82,7 +93,7 @@ class PlainFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = scrub(super().format(record))
         rid = getattr(record, "request_id", "")
         return f"{text} [{rid}]" if rid else text
 
