@@ -90,7 +90,9 @@ def cmd_user_create(args) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    user = users(username=args.username, is_staff=args.admin, is_superuser=args.admin)
+    # An e-mail address as user name is also the account's address (password reset, audit log).
+    email = args.username if "@" in args.username else ""
+    user = users(username=args.username, email=email, is_staff=args.admin, is_superuser=args.admin)
     try:
         validate_password(password, user)
     except ValidationError as error:
