@@ -208,3 +208,14 @@ def test_lan_mode_settings_in_a_new_process(tmp_path):
     ).stdout
     assert "Room mode: phones on this network reach http://10.1.2.3:8123/" in out
     assert "0.0.0.0" in out and "http://10.1.2.3:8123 True" in out
+
+
+@pytest.mark.django_db
+def test_an_email_address_as_user_name_is_the_accounts_address(capsys):
+    from django.contrib.auth import get_user_model
+
+    assert main(["user", "create", "anna@gemeente-noord.nl"]) == 0
+    assert main(["org", "create", "Gemeente Noord", "--admin", "anna@gemeente-noord.nl"]) == 0
+    user = get_user_model().objects.get(username="anna@gemeente-noord.nl")
+    assert user.email == "anna@gemeente-noord.nl"
+    assert user.memberships.get().role == "admin"
