@@ -553,9 +553,11 @@ def cmd_retention_run(args) -> int:
     from django.utils import timezone
 
     from gesprekskaarten.meetings import retention
+    from gesprekskaarten.organisations.models import Organisation
 
     days = retention.retention_days()
-    if days is None:
+    own = Organisation.objects.filter(retention_days__isnull=False).exists()
+    if days is None and not own:
         print("Retention is off (GK_RETENTION_DAYS is 0 or empty): nothing is deleted.")
         return 0
     outcomes = retention.run(dry_run=args.dry_run)
@@ -567,7 +569,10 @@ def cmd_retention_run(args) -> int:
             f"{o.answers} answers, {o.notes} notes, {o.placed_dots} placed dots, "
             f"{o.events} live events."
         )
-    ended = f"gesprekken that ended more than {days} days ago"
+    period = f"{days} days" if days else "the period their organisation chose"
+    if days and own:
+        period += " (or the shorter period of their organisation)"
+    ended = f"gesprekken that ended more than {period} ago"
     if not outcomes:
         print(f"Nothing to delete: no raw data left of {ended}.")
     elif args.dry_run:

@@ -311,3 +311,32 @@ def download(page, link_name, folder, keyboard=False):
     path = folder / info.value.suggested_filename
     info.value.save_as(path)
     return path
+
+
+# -- the presenter screen --------------------------------------------------------------------
+
+SCREENS = [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}]
+
+FITS = """() => {
+    const root = document.documentElement;
+    const clipped = Array.from(document.querySelectorAll(
+        '.gk-slide:not([hidden]), .gk-stage__panel, .gk-stage__join, .gk-stage__marking'))
+        .filter(el => el.scrollHeight > el.clientHeight + 1)
+        .map(el => el.className);
+    return {scroll: root.scrollHeight - window.innerHeight, clipped};
+}"""
+POSTS = "document.querySelectorAll('form, [type=submit], input, select, textarea').length"
+
+
+def check_presenter(presenter, what):
+    """The presenter at 1280x720 and 1920x1080, light and dark: it fits without scrolling,
+    nothing on it posts, axe-core passes."""
+    for screen in SCREENS:
+        presenter.set_viewport_size(screen)
+        for scheme in ("light", "dark"):
+            presenter.emulate_media(color_scheme=scheme)
+            fits = presenter.evaluate(FITS)
+            assert fits == {"scroll": 0, "clipped": []}, (what, screen, fits)
+            assert presenter.evaluate(POSTS) == 0, what
+            assert_accessible(presenter)
+    presenter.emulate_media(color_scheme="light")

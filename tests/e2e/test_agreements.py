@@ -15,6 +15,7 @@ from tests.e2e.conftest import LAPTOP, start_server
 from tests.e2e.flows import (
     CARD,
     assert_accessible,
+    check_presenter,
     end_gesprek,
     in_days,
     join_with_code,
@@ -139,8 +140,8 @@ def follow_up_gesprek(browser, server, facilitator, people):
     assert_accessible(facilitator)
     presenter.goto(facilitator.url + "scherm/")
     expect(presenter.locator("#gk-agreements")).to_contain_text(LUNCH)
-    assert presenter.locator("#gk-agreements form").count() == 0
-    assert_accessible(presenter)
+    check_presenter(presenter, "review of agreements")  # nothing posts, fits, axe
+    presenter.set_viewport_size(LAPTOP)
 
     feedback = facilitator.locator(".gk-agreement", has_text=FEEDBACK)
     feedback.get_by_label("Status").select_option("done")

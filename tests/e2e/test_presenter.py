@@ -17,6 +17,7 @@ from tests.e2e.flows import (
     CARD,
     DECK,
     assert_accessible,
+    check_presenter,
     choose,
     end_gesprek,
     join_with_code,
@@ -30,30 +31,6 @@ from tests.e2e.flows import (
 )
 
 SECOND = DECK["principles"][1]
-SCREENS = [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}]
-
-FITS = """() => {
-    const root = document.documentElement;
-    const clipped = Array.from(document.querySelectorAll(
-        '.gk-slide:not([hidden]), .gk-stage__panel, .gk-stage__join, .gk-stage__marking'))
-        .filter(el => el.scrollHeight > el.clientHeight + 1)
-        .map(el => el.className);
-    return {scroll: root.scrollHeight - window.innerHeight, clipped};
-}"""
-POSTS = "document.querySelectorAll('form, [type=submit], input, select, textarea').length"
-
-
-def check_presenter(presenter, what):
-    """At both screen sizes, light and dark: it fits, nothing posts, axe-core passes."""
-    for screen in SCREENS:
-        presenter.set_viewport_size(screen)
-        for scheme in ("light", "dark"):
-            presenter.emulate_media(color_scheme=scheme)
-            fits = presenter.evaluate(FITS)
-            assert fits == {"scroll": 0, "clipped": []}, (what, screen, fits)
-            assert presenter.evaluate(POSTS) == 0, what
-            assert_accessible(presenter)
-    presenter.emulate_media(color_scheme="light")
 
 
 def settled_axe(page):

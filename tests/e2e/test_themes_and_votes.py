@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import LAPTOP, start_server
 from tests.e2e.flows import (
     assert_accessible,
+    check_presenter,
     join_here,
     log_in,
     mark_live,
@@ -232,8 +233,11 @@ def run(browser, server):
         expect(rows.locator(".gk-vote-table__number")).to_have_text(["3", "3", "0"])
     for screen in [*people, presenter]:
         assert not_reloaded(screen)
-    for screen in (cor, presenter, page):
+    for screen in (cor, page):
         assert_accessible(screen)
+    # The room's screen: the rode draden as columns and the vote as bars, fitting the beamer.
+    expect(presenter.locator("#gk-themes .gk-columns > li")).to_have_count(2)
+    check_presenter(presenter, "rode draden and the closed vote")
 
     # Closed: the ballot is gone.
     cor.goto(cor.url)

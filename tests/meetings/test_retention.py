@@ -330,3 +330,42 @@ def test_the_run_waits_for_a_writer_holding_the_gesprek_row():
     runner.join(20)
     assert [o.participants for o in outcomes] == [4]
     assert not Participant.objects.filter(gesprek=old.gesprek).exists()
+
+
+def test_an_organisation_can_choose_a_shorter_period_never_a_longer_one(settings):
+    """Site: 30 days. Organisation A chose 7, B nothing: a gesprek of A that ended 10 days ago
+    goes, B's stays. A's administrator cannot choose 60; with retention off for the site, an
+    organisation's own period still applies."""
+    from django.test import Client
+
+    from gesprekskaarten.organisations.forms import SettingsForm
+
+    in_a = closed_gesprek(people=4, cards=1)
+    in_b = closed_gesprek(people=4, cards=1)
+    for built in (in_a, in_b):
+        shift(built.gesprek, 10)
+    organisation = in_a.gesprek.team.organisation
+    organisation.retention_days = 7
+    organisation.save()
+    assert retention.retention_days(organisation) == 7
+    assert retention.retention_days(in_b.gesprek.team.organisation) == 30
+
+    done = retention.run()
+    assert [outcome.gesprek_id for outcome in done] == [in_a.gesprek.pk]
+    assert Participant.objects.filter(gesprek=in_b.gesprek).count() == 4
+
+    data = {"name": organisation.name, "retention_days": "60"}
+    with translation.override("en"):
+        form = SettingsForm(data, instance=organisation)
+        assert not form.is_valid()
+        assert "a shorter period, not a longer one" in form.errors["retention_days"][0]
+        assert SettingsForm({**data, "retention_days": "14"}, instance=organisation).is_valid()
+        assert SettingsForm({**data, "retention_days": ""}, instance=organisation).is_valid()
+        assert not SettingsForm({**data, "retention_days": "0"}, instance=organisation).is_valid()
+
+    settings.GK_RETENTION_DAYS = 0  # the site keeps everything; the organisation does not
+    in_c = closed_gesprek(people=4, cards=1, team=in_a.gesprek.team, user=in_a.gesprek.created_by)
+    shift(in_c.gesprek, 8)
+    assert [o.gesprek_id for o in retention.run()] == [in_c.gesprek.pk]
+    assert Participant.objects.filter(gesprek=in_b.gesprek).count() == 4
+    assert Client().get("/privacy/").status_code == 200

@@ -1,4 +1,5 @@
-"""Retention: the raw data of a gesprek goes `GK_RETENTION_DAYS` days after it ended.
+"""Retention: the raw data of a gesprek goes `GK_RETENTION_DAYS` days after it ended, or
+sooner where its organisation chose a shorter period (Organisation.retention_days).
 
 What goes: the participants (their token hashes), their answers, the notes (text and author
 link), the placed dots, and the live event log of the gesprek's channel (its counter row
@@ -43,23 +44,33 @@ class Outcome:
         return any((self.participants, self.answers, self.notes, self.placed_dots, self.events))
 
 
-def retention_days() -> int | None:
-    """The retention period in days, or None when retention is switched off (0 or empty)."""
+def retention_days(organisation=None) -> int | None:
+    """The retention period in days, or None when retention is off. The site's period
+    (GK_RETENTION_DAYS; 0 or empty: off) is the longest; an organisation may choose a shorter
+    one, or one of its own where the site keeps everything."""
     days = settings.GK_RETENTION_DAYS
-    return days if days and days > 0 else None
+    site = days if days and days > 0 else None
+    own = organisation.retention_days if organisation is not None else None
+    if own and site:
+        return min(own, site)
+    return own or site
 
 
-def cutoff(now: datetime.datetime | None = None) -> datetime.datetime | None:
-    days = retention_days()
+def cutoff(now: datetime.datetime | None = None, organisation=None) -> datetime.datetime | None:
+    days = retention_days(organisation)
     if days is None:
         return None
     return (now or timezone.now()) - datetime.timedelta(days=days)
 
 
-def due(before: datetime.datetime):
-    """Gesprekken that ended before `before`, oldest first (also those already archived: their
-    event log may have grown, and a second run must be harmless)."""
-    return Gesprek.objects.filter(step=Step.CLOSED, closed_at__lte=before).order_by("closed_at")
+def due(before: datetime.datetime, organisation=None):
+    """Gesprekken (of `organisation`, if given) that ended before `before`, oldest first (also
+    those already archived: their event log may have grown, and a second run must be
+    harmless)."""
+    gesprekken = Gesprek.objects.filter(step=Step.CLOSED, closed_at__lte=before)
+    if organisation is not None:
+        gesprekken = gesprekken.filter(team__organisation=organisation)
+    return gesprekken.order_by("closed_at")
 
 
 def _outcome(gesprek: Gesprek) -> Outcome:
@@ -124,13 +135,17 @@ def apply(gesprek_id: int, before: datetime.datetime, *, dry_run: bool = False) 
 
 
 def run(*, dry_run: bool = False, now: datetime.datetime | None = None) -> list[Outcome]:
-    """Every gesprek due, one transaction each; only those where something goes (or would)."""
-    before = cutoff(now)
-    if before is None:
-        return []
+    """Every gesprek due, organisation by organisation (each with its own period), one
+    transaction each; only those where something goes (or would)."""
+    from gesprekskaarten.organisations.models import Organisation
+
     outcomes = []
-    for gesprek_id in list(due(before).values_list("pk", flat=True)):
-        outcome = apply(gesprek_id, before, dry_run=dry_run)
-        if outcome is not None and outcome.anything:
-            outcomes.append(outcome)
+    for organisation in Organisation.objects.order_by("pk"):
+        before = cutoff(now, organisation)
+        if before is None:
+            continue
+        for gesprek_id in list(due(before, organisation).values_list("pk", flat=True)):
+            outcome = apply(gesprek_id, before, dry_run=dry_run)
+            if outcome is not None and outcome.anything:
+                outcomes.append(outcome)
     return outcomes

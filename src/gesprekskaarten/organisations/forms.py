@@ -4,6 +4,8 @@ from django.contrib.auth.forms import SetPasswordMixin
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from gesprekskaarten.meetings.retention import retention_days
+
 from .invitations import normalise_email
 from .models import Organisation, Role
 
@@ -85,14 +87,52 @@ class TeamForm(forms.Form):
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "facilitators_create_teams", "admins_need_second_factor"]
-        error_messages = {"name": {"required": _("Give the organisation a name.")}}
+        fields = [
+            "name",
+            "facilitators_create_teams",
+            "admins_need_second_factor",
+            "retention_days",
+        ]
+        error_messages = {
+            "name": {"required": _("Give the organisation a name.")},
+            "retention_days": {
+                "invalid": _("Type a whole number of days, e.g. 30."),
+                "min_value": _("Type at least 1 day, or leave it empty."),
+                "max_value": _("Type at most 3650 days (10 years), or leave it empty."),
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        site = retention_days()
+        field = self.fields["retention_days"]
+        field.widget.attrs.update({"inputmode": "numeric", "size": 6})
+        if site:
+            field.widget.attrs["max"] = site
+            field.help_text = _(
+                "After a gesprek ended, its answers, notes and dots are deleted after this many "
+                "days. This site deletes them after %(days)s days; you can choose a shorter "
+                "period. Leave it empty to use %(days)s days."
+            ) % {"days": site}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError(_("Give the organisation a name."))
         return name
+
+    def clean_retention_days(self):
+        days = self.cleaned_data["retention_days"]
+        site = retention_days()
+        if days and site and days > site:
+            raise forms.ValidationError(
+                _(
+                    "This site deletes answers and notes after %(days)s days. Your organisation "
+                    "can choose a shorter period, not a longer one."
+                )
+                % {"days": site}
+            )
+        return days
 
 
 class NewAccountForm(SetPasswordMixin, forms.Form):

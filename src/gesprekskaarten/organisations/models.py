@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,18 @@ class Organisation(models.Model):
         _("administrators need a second factor"),
         default=False,
         help_text=_("Administrators who log in with a password also enter a code from an app."),
+    )
+    # Shorter than the site's GK_RETENTION_DAYS only (meetings/retention.py): an organisation
+    # can delete raw data sooner, never keep it longer than the operator promised.
+    retention_days = models.PositiveSmallIntegerField(
+        _("days until answers and notes are deleted"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "After a gesprek ended, its answers, notes and dots are deleted after this many "
+            "days. Leave it empty to use the period of this site."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
