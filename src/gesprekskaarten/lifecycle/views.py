@@ -38,6 +38,10 @@ def _zip_download(request, chunks, filename: str) -> StreamingHttpResponse:
     # Under ASGI a synchronous iterator would be gathered in memory first: hand it over as an
     # asynchronous one that makes each chunk on a thread of its own.
     content = archive.in_own_thread(chunks) if isinstance(request, ASGIRequest) else chunks
+    # A ZIP is compressed already; and Django's GZipMiddleware compresses each chunk of an
+    # asynchronous stream as a gzip member of its own, of which Chromium reads only the first
+    # (a cut-off download). So this response is not compressed again.
+    request.META.pop("HTTP_ACCEPT_ENCODING", None)
     response = StreamingHttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
