@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gesprekskaarten.agreements import services as agreement_services
 from gesprekskaarten.agreements.models import AgreementChange, Status
@@ -339,9 +339,15 @@ def test_a_live_gesprek_is_not_deleted_nor_its_team(world):
     live = make_gesprek(team=world["team"], user=world["facilitator"], step="marking")
     participant, _token = meetings.join(live)
     before = all_rows()
-    with pytest.raises(services.NotEnded, match="has not ended yet"):
+    with (
+        translation.override("en"),
+        pytest.raises(services.NotEnded, match="has not ended yet. End the gesprek first"),
+    ):
         services.delete_gesprek(live, world["facilitator"])
-    with pytest.raises(services.NotEnded, match="Not every gesprek has ended"):
+    with (
+        translation.override("en"),
+        pytest.raises(services.NotEnded, match=f"Not every gesprek has ended yet: {live}"),
+    ):
         services.delete_team(world["team"], world["administrator"])
     with pytest.raises(services.NotEnded):
         services.delete_organisation(world["organisation"], world["administrator"])
@@ -475,3 +481,54 @@ def test_cli_refuses_an_organisation_with_a_live_gesprek(world, capsys):
     assert main(["org", "delete", world["organisation"].slug, "--yes"]) == 0
     record = AuditEvent.objects.get(action=Action.ORGANISATION_DELETED)
     assert record.actor_label == "system" and record.organisation is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_waits_for_a_writer_and_then_takes_its_rows_too():
+    """Another process writes to the gesprek (say the retention job, which holds its row and
+    adds an archive snapshot): the deletion waits for that transaction (PostgreSQL: the row
+    lock; SQLite: one writer at a time), then deletes what it wrote as well. Nothing is left
+    without its gesprek."""
+    import threading
+
+    from django.db import transaction
+
+    built = closed_gesprek(people=3, cards=1, agreements=1)
+    gesprek = built.gesprek
+    locked, release, outcome = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                Gesprek.objects.select_for_update().get(pk=gesprek.pk)
+                retention.snapshot(gesprek).save()
+                Participant.objects.create(gesprek=gesprek, token_hash="f" * 64)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def deleter():
+        try:
+            outcome.append(services.delete_gesprek(gesprek, None))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    assert locked.wait(10)
+    deleting = threading.Thread(target=deleter)
+    deleting.start()
+    deleting.join(1.5)
+    assert deleting.is_alive() and outcome == []  # waiting for the writer
+    release.set()
+    holder.join(10)
+    deleting.join(20)
+    [inventory] = outcome
+    assert isinstance(inventory, services.Inventory), inventory
+    assert inventory.participants == 4  # the one written meanwhile was counted, and went
+    assert not Gesprek.objects.filter(pk=gesprek.pk).exists()
+    assert references((Gesprek,), {Gesprek: {gesprek.pk}}) == []
+    assert not Participant.objects.filter(token_hash="f" * 64).exists()
