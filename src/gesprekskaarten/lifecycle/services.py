@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import CharField, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
 from gesprekskaarten.agreements.models import Agreement, AgreementChange
@@ -119,23 +121,25 @@ class Inventory:
 # --- what goes ---------------------------------------------------------------------------------
 
 
-def _channels(gesprek_ids) -> list[str]:
-    return [Gesprek(pk=pk).channel for pk in gesprek_ids]
+def _channels(gesprekken):
+    """The names of these gesprekken's live channels ("gesprek:<id>"), as a subquery: a team
+    may have thousands of gesprekken, more than a statement takes as parameters."""
+    name = Concat(Value("gesprek:"), Cast("pk", output_field=CharField()))
+    return gesprekken.annotate(channel_name=name).values("channel_name")
 
 
 def _count_gesprekken(inventory: Inventory, gesprekken, agreements) -> Inventory:
-    ids = list(gesprekken.values_list("pk", flat=True))
-    inventory.gesprekken = len(ids)
+    inventory.gesprekken = gesprekken.count()
     inventory.not_ended = gesprekken.exclude(step=Step.CLOSED).count()
     inventory.agreements = agreements.count()
     inventory.agreement_changes = AgreementChange.objects.filter(agreement__in=agreements).count()
-    inventory.participants = Participant.objects.filter(gesprek__in=ids).count()
-    inventory.answers = Answer.objects.filter(participant__gesprek__in=ids).count()
-    inventory.notes = Note.objects.filter(gesprek__in=ids).count()
-    inventory.themes = Theme.objects.filter(gesprek__in=ids).count()
-    inventory.votes = DotVote.objects.filter(gesprek__in=ids).count()
-    inventory.placed_dots = PlacedDots.objects.filter(option__vote__gesprek__in=ids).count()
-    inventory.live_events = Event.objects.filter(channel__in=_channels(ids)).count()
+    inventory.participants = Participant.objects.filter(gesprek__in=gesprekken).count()
+    inventory.answers = Answer.objects.filter(participant__gesprek__in=gesprekken).count()
+    inventory.notes = Note.objects.filter(gesprek__in=gesprekken).count()
+    inventory.themes = Theme.objects.filter(gesprek__in=gesprekken).count()
+    inventory.votes = DotVote.objects.filter(gesprek__in=gesprekken).count()
+    inventory.placed_dots = PlacedDots.objects.filter(option__vote__gesprek__in=gesprekken).count()
+    inventory.live_events = Event.objects.filter(channel__in=_channels(gesprekken)).count()
     return inventory
 
 
@@ -170,74 +174,70 @@ def organisation_inventory(organisation: Organisation) -> Inventory:
 # --- deleting ----------------------------------------------------------------------------------
 
 
-def _lock_gesprekken(gesprekken, *, single: bool = False) -> list[int]:
+def _lock_gesprekken(gesprekken, *, single: bool = False) -> None:
     """Lock the rows (in id order, as every writer does) and refuse when one has not ended."""
-    locked = list(gesprekken.select_for_update().order_by("pk").values_list("pk", "step"))
-    live = [pk for pk, step in locked if step != Step.CLOSED]
+    locked = gesprekken.select_for_update().order_by("pk").values_list("pk", "step")
+    live = [pk for pk, step in locked.iterator() if step != Step.CLOSED]
     if live and single:
         raise NotEnded(_("This gesprek has not ended yet. End the gesprek first, then delete it."))
     if live:
-        titles = ", ".join(str(gesprek) for gesprek in Gesprek.objects.filter(pk__in=live))
+        titles = ", ".join(str(gesprek) for gesprek in Gesprek.objects.filter(pk__in=live[:10]))
         raise NotEnded(
             _(
                 "Not every gesprek has ended yet: %(titles)s. End these gesprekken first, "
                 "then delete."
             )
-            % {"titles": titles}
+            % {"titles": titles + (", …" if len(live) > 10 else "")}
         )
-    return [pk for pk, _step in locked]
 
 
-def _forget_in_admin_log(model, ids) -> None:
-    """The Django admin's history names changed objects by id and text: those lines go too."""
-    if ids:
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=[str(pk) for pk in ids],
-        ).delete()
+def _forget_in_admin_log(model, rows) -> None:
+    """The Django admin's history names changed objects by id and text: those lines go too.
+    `rows` is a queryset of `model`; call this before the rows themselves go."""
+    keys = rows.annotate(admin_key=Cast("pk", output_field=TextField())).values("admin_key")
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=keys
+    ).delete()
 
 
 def _delete_agreements(agreements) -> None:
-    ids = list(agreements.values_list("pk", flat=True))
-    AgreementChange.objects.filter(agreement__in=ids).delete()
-    Agreement.objects.filter(pk__in=ids).delete()  # and their links to cards and behaviours
-    _forget_in_admin_log(Agreement, ids)
+    _forget_in_admin_log(Agreement, agreements)
+    AgreementChange.objects.filter(agreement__in=agreements).delete()
+    agreements.delete()  # and their links to cards and behaviours
 
 
-def _delete_gesprekken(ids: list[int]) -> None:
-    """Every row of these (locked, ended) gesprekken, from the leaves up."""
-    if not ids:
-        return
-    _delete_agreements(Agreement.objects.filter(gesprek__in=ids))
-    PlacedDots.objects.filter(option__vote__gesprek__in=ids).delete()
-    VoteOption.objects.filter(vote__gesprek__in=ids).delete()
-    DotVote.objects.filter(gesprek__in=ids).delete()
-    Note.objects.filter(gesprek__in=ids).delete()
-    Answer.objects.filter(participant__gesprek__in=ids).delete()
-    Participant.objects.filter(gesprek__in=ids).delete()
-    Theme.objects.filter(gesprek__in=ids).delete()
-    GesprekArchive.objects.filter(gesprek__in=ids).delete()
-    channels = _channels(ids)
-    Event.objects.filter(channel__in=channels).delete()
-    Channel.objects.filter(name__in=channels).delete()
+def _delete_gesprekken(gesprekken) -> None:
+    """Every row of these (locked, ended) gesprekken, from the leaves up; `gesprekken` is a
+    queryset, used as a subquery in each statement."""
+    _delete_agreements(Agreement.objects.filter(gesprek__in=gesprekken))
+    PlacedDots.objects.filter(option__vote__gesprek__in=gesprekken).delete()
+    VoteOption.objects.filter(vote__gesprek__in=gesprekken).delete()
+    DotVote.objects.filter(gesprek__in=gesprekken).delete()
+    Note.objects.filter(gesprek__in=gesprekken).delete()
+    Answer.objects.filter(participant__gesprek__in=gesprekken).delete()
+    Participant.objects.filter(gesprek__in=gesprekken).delete()
+    Theme.objects.filter(gesprek__in=gesprekken).delete()
+    GesprekArchive.objects.filter(gesprek__in=gesprekken).delete()
+    Event.objects.filter(channel__in=_channels(gesprekken)).delete()
+    Channel.objects.filter(name__in=_channels(gesprekken)).delete()
+    _forget_in_admin_log(Gesprek, gesprekken)
     # Changes of other agreements recorded during these gesprekken keep their change and lose
     # the link (on_delete SET_NULL); the gesprek itself goes with its links to its cards.
-    Gesprek.objects.filter(pk__in=ids).delete()
-    _forget_in_admin_log(Gesprek, ids)
+    gesprekken.delete()
 
 
-def _lock_teams(teams) -> tuple[list[int], list[int]]:
-    """Lock these teams' rows, then their gesprekken's; (team ids, gesprek ids)."""
-    team_ids = list(teams.select_for_update().order_by("pk").values_list("pk", flat=True))
-    return team_ids, _lock_gesprekken(Gesprek.objects.filter(team__in=team_ids))
+def _lock_teams(teams) -> None:
+    """Lock these teams' rows, then their gesprekken's (in that order, always)."""
+    list(teams.select_for_update().order_by("pk").values_list("pk", flat=True))
+    _lock_gesprekken(Gesprek.objects.filter(team__in=teams))
 
 
-def _delete_teams(team_ids: list[int], gesprek_ids: list[int]) -> None:
-    _delete_gesprekken(gesprek_ids)
-    _delete_agreements(Agreement.objects.filter(team__in=team_ids))  # any not made in one
-    Invitation.teams.through.objects.filter(team__in=team_ids).delete()
-    Team.objects.filter(pk__in=team_ids).delete()  # and its facilitators' links to it
-    _forget_in_admin_log(Team, team_ids)
+def _delete_teams(teams) -> None:
+    _delete_gesprekken(Gesprek.objects.filter(team__in=teams))
+    _delete_agreements(Agreement.objects.filter(team__in=teams))  # any not made in one
+    Invitation.teams.through.objects.filter(team__in=teams).delete()
+    _forget_in_admin_log(Team, teams)
+    teams.delete()  # and its facilitators' links to it
 
 
 def _counts(inventory: Inventory) -> dict:
@@ -248,12 +248,13 @@ def _counts(inventory: Inventory) -> dict:
 def delete_gesprek(gesprek: Gesprek, actor) -> Inventory:
     """Delete one ended gesprek and everything of it; raises NotEnded for a live one."""
     with transaction.atomic():
-        ids = _lock_gesprekken(Gesprek.objects.filter(pk=gesprek.pk), single=True)
-        if not ids:
+        gesprekken = Gesprek.objects.filter(pk=gesprek.pk)
+        _lock_gesprekken(gesprekken, single=True)
+        gesprek = gesprekken.select_related("team__organisation").first()
+        if gesprek is None:
             raise LifecycleError(_("This gesprek has already been deleted."))
-        gesprek = Gesprek.objects.select_related("team__organisation").get(pk=gesprek.pk)
         inventory = gesprek_inventory(gesprek)
-        _delete_gesprekken(ids)
+        _delete_gesprekken(gesprekken)
         record(
             actor,
             Action.GESPREK_DELETED,
@@ -268,12 +269,13 @@ def delete_gesprek(gesprek: Gesprek, actor) -> Inventory:
 def delete_team(team: Team, actor) -> Inventory:
     """Delete a team, its gesprekken and agreements; raises NotEnded while one is live."""
     with transaction.atomic():
-        team_ids, gesprek_ids = _lock_teams(Team.objects.filter(pk=team.pk))
-        if not team_ids:
+        teams = Team.objects.filter(pk=team.pk)
+        _lock_teams(teams)
+        team = teams.select_related("organisation").first()
+        if team is None:
             raise LifecycleError(_("This team has already been deleted."))
-        team = Team.objects.select_related("organisation").get(pk=team.pk)
         inventory = team_inventory(team)
-        _delete_teams(team_ids, gesprek_ids)
+        _delete_teams(teams)
         record(
             actor,
             Action.TEAM_DELETED,
@@ -292,20 +294,19 @@ def delete_organisation(organisation: Organisation, actor) -> Inventory:
         locked = Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         if locked is None:
             raise LifecycleError(_("This organisation has already been deleted."))
-        team_ids, gesprek_ids = _lock_teams(Team.objects.filter(organisation=locked))
+        teams = Team.objects.filter(organisation=locked)
+        _lock_teams(teams)
         inventory = organisation_inventory(locked)
-        _delete_teams(team_ids, gesprek_ids)
+        _delete_teams(teams)
         Membership.objects.filter(organisation=locked).delete()
-        invitation_ids = list(
-            Invitation.objects.filter(organisation=locked).values_list("pk", flat=True)
-        )
-        Invitation.objects.filter(pk__in=invitation_ids).delete()
-        _forget_in_admin_log(Invitation, invitation_ids)
+        invitations = Invitation.objects.filter(organisation=locked)
+        _forget_in_admin_log(Invitation, invitations)
+        invitations.delete()
         SingleSignOn.objects.filter(organisation=locked).delete()
         AuditEvent.objects.filter(organisation=locked).delete()
-        name, slug, pk = locked.name, locked.slug, locked.pk
+        name, slug = locked.name, locked.slug
+        _forget_in_admin_log(Organisation, Organisation.objects.filter(pk=locked.pk))
         locked.delete()
-        _forget_in_admin_log(Organisation, [pk])
         record(
             actor,
             Action.ORGANISATION_DELETED,
