@@ -17,6 +17,7 @@ from tests.e2e.flows import (
     dashboard,
     download,
     end_gesprek,
+    focus_info,
     log_in,
     open_page,
     start_gesprek,
@@ -35,6 +36,24 @@ def test_delete_a_gesprek_by_keyboard_and_download_the_team_archive(browser, tmp
         run(browser, server, tmp_path)
     finally:
         server.stop()
+
+
+def tab_order(page) -> list[str]:
+    """From the top of the freshly loaded page, what Tab reaches in the main content, each
+    visibly focused: tag and text (or name, for a field)."""
+    page.goto(page.url)
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if not page.evaluate("document.querySelector('main').contains(document.activeElement)"):
+            if reached:
+                return reached
+            continue
+        info = focus_info(page)
+        assert info["visible"] and (info["outline"] or info["shadow"]), info
+        name = page.evaluate("document.activeElement.name") if info["tag"] == "INPUT" else ""
+        reached.append(f"{info['tag']} {name or info['text']}")
+    return reached
 
 
 def run(browser, server, tmp_path):
@@ -66,6 +85,12 @@ def run(browser, server, tmp_path):
         what_goes
     )
     assert_accessible(page)
+    assert tab_order(page) == [
+        "A Report (PDF)",  # keep the report first
+        "INPUT confirm",
+        "BUTTON Yes, delete this gesprek",
+        "A No, go back",
+    ]
     # Not ticked: a clear message, and nothing is deleted.
     tab_to(page, "main button[type=submit]")
     with page.expect_navigation():
