@@ -210,6 +210,88 @@ def cmd_team_add_facilitator(args) -> int:
     return 0
 
 
+def _export(kind: str, slug: str, output: str, language: str | None) -> int:
+    from django.conf import settings
+
+    from gesprekskaarten.audit.models import Action
+    from gesprekskaarten.audit.services import record
+    from gesprekskaarten.lifecycle import archive
+    from gesprekskaarten.organisations.models import Organisation
+    from gesprekskaarten.teams.models import Team
+
+    if not output.lower().endswith(".zip"):
+        return fail(f"Cannot write {output}: an archive is a ZIP file; use a name ending in .zip.")
+    language = language or settings.LANGUAGE_CODE.split("-")[0]
+    if kind == "team":
+        team = Team.objects.select_related("organisation").filter(slug=slug).first()
+        if team is None:
+            return fail(f"There is no team {slug!r}.")
+        organisation, name, chunks = (
+            team.organisation,
+            team.name,
+            archive.team_archive(team, language),
+        )
+    else:
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            return fail(f"There is no organisation {slug!r}.")
+        name, chunks = organisation.name, archive.organisation_archive(organisation, language)
+    try:
+        size = archive.write_archive(chunks, output)
+    except OSError as error:
+        return fail(f"Cannot write {output}: {error.strerror or error}")
+    record(
+        None,
+        Action.EXPORT_DOWNLOADED,
+        organisation=organisation,
+        target=name,
+        export=f"{kind} archive",
+    )
+    print(f"Wrote {output} ({size // 1024} KB): the archive of {kind} {name!r}.")
+    return 0
+
+
+def _delete(kind: str, slug: str, confirmed: bool) -> int:
+    from gesprekskaarten.lifecycle import services
+    from gesprekskaarten.organisations.models import Organisation
+    from gesprekskaarten.teams.models import Team
+
+    model = Team if kind == "team" else Organisation
+    thing = model.objects.filter(slug=slug).first()
+    if thing is None:
+        return fail(f"There is no {kind} {slug!r}.")
+    inventory = (
+        services.team_inventory(thing) if kind == "team" else services.organisation_inventory(thing)
+    )
+    if not confirmed:
+        print(f"Would delete {kind} {thing.name!r} for good: {inventory.summary()}.")
+        print("Nothing was deleted. Add --yes to delete it.")
+        return 1
+    delete = services.delete_team if kind == "team" else services.delete_organisation
+    try:
+        deleted = delete(thing, None)
+    except services.LifecycleError as error:
+        return fail(f"{error} Nothing was deleted.")
+    print(f"Deleted {kind} {thing.name!r}: {deleted.summary()}.")
+    return 0
+
+
+def cmd_team_export(args) -> int:
+    return _export("team", args.slug, args.output, args.lang)
+
+
+def cmd_team_delete(args) -> int:
+    return _delete("team", args.slug, args.yes)
+
+
+def cmd_org_export(args) -> int:
+    return _export("organisation", args.slug, args.output, args.lang)
+
+
+def cmd_org_delete(args) -> int:
+    return _delete("organisation", args.slug, args.yes)
+
+
 def _reason(error: BaseException) -> str:
     """A short reason for a failed connection, e.g. "connection refused"."""
     import re
@@ -676,6 +758,28 @@ def build_parser() -> argparse.ArgumentParser:
     team_add.add_argument("team", help="the team's short name")
     team_add.add_argument("username")
     team_add.set_defaults(handler=cmd_team_add_facilitator)
+    for name, parent, what in (
+        ("team", team_commands, "team"),
+        ("org", org_commands, "organisation"),
+    ):
+        export_ = parent.add_parser(
+            "export",
+            help=f"write the {what}'s archive (ZIP: reports as JSON and PDF/A, agreements)",
+        )
+        export_.add_argument("slug", help=f"the {what}'s short name")
+        export_.add_argument("-o", "--output", required=True, help="the ZIP file to write")
+        export_.add_argument(
+            "--lang", choices=["nl", "en"], help="the archive's language (default: nl)"
+        )
+        export_.set_defaults(handler=cmd_team_export if name == "team" else cmd_org_export)
+        delete_ = parent.add_parser(
+            "delete", help=f"delete the {what} and everything of it for good (see --yes)"
+        )
+        delete_.add_argument("slug", help=f"the {what}'s short name")
+        delete_.add_argument(
+            "--yes", action="store_true", help="really delete (without it: only say what would go)"
+        )
+        delete_.set_defaults(handler=cmd_team_delete if name == "team" else cmd_org_delete)
 
     serve = commands.add_parser("serve", help="serve the web application (uvicorn)")
     serve.add_argument("--host", default=None, help="where to listen (default: GK_HOST)")

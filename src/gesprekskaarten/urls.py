@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("gesprekskaarten.agreements.urls")),
     path("", include("gesprekskaarten.audit.urls")),
     path("", include("gesprekskaarten.organisations.urls")),
+    path("", include("gesprekskaarten.lifecycle.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", allow(Rule.ANYONE)(set_language), name="set_language"),

@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     AUDIT_EXPORTED = "audit_exported", _("exported the audit log")
     GESPREK_DELETED = "gesprek_deleted", _("deleted a gesprek")
     TEAM_DELETED = "team_deleted", _("deleted a team")
+    ORGANISATION_DELETED = "organisation_deleted", _("deleted an organisation")
 
 
 class AuditEvent(models.Model):

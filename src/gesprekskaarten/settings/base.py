@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "gesprekskaarten.meetings",
     "gesprekskaarten.agreements",
     "gesprekskaarten.reports",
+    "gesprekskaarten.lifecycle",
 ]
 
 MIDDLEWARE = [

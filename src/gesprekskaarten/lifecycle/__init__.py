@@ -1,0 +1,1 @@
+"""What leaves: a team's or an organisation's archive as one download, and real deletion."""
