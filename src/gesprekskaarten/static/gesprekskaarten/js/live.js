@@ -127,7 +127,11 @@
         var hadFocus = main.contains(document.activeElement);
         main.replaceWith(fresh);
         document.title = doc.title;
-        if (page.url !== window.location.href) window.history.replaceState(null, "", page.url);
+        /* Only a redirect changes the address (a fetched URL has no #fragment): a rewrite
+           would drop the fragment and is a navigation of its own. */
+        if (page.url !== window.location.href.split("#")[0]) {
+          window.history.replaceState(null, "", page.url);
+        }
         if (hadFocus || document.activeElement === document.body) fresh.focus();
         fresh.querySelectorAll("form[data-autosave]").forEach(autosave);
         startTimers();
