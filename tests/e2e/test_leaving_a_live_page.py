@@ -126,3 +126,26 @@ def test_step_waits_for_the_forms_answer_while_the_page_changes(browser, server)
     finally:
         context.close()
         relay.close()
+
+
+def test_a_page_that_stayed_after_a_download_still_reloads_when_a_fetch_fails(page_factory, server):
+    """A download link fires `beforeunload` while the page stays. live.js then took the page
+    for one being left and never fell back to a reload when its own fetch failed: the screen
+    stayed behind for good."""
+    watching = facilitator_page(page_factory, server)
+    start_gesprek(watching, "Download")
+    control = watching.url
+    watching.evaluate("window.dispatchEvent(new Event('beforeunload'))")  # what a download does
+    watching.wait_for_timeout(3500)
+    mark_live(watching)
+    watching.route(
+        control,
+        lambda route: (
+            route.abort() if route.request.resource_type == "fetch" else route.continue_()
+        ),
+    )
+    other = facilitator_page(page_factory, server)
+    other.goto(control)
+    step(other, "Start marking")
+    expect(watching.locator(".gk-facts")).to_contain_text("Marking")  # after the reload
+    assert not not_reloaded(watching)

@@ -33,7 +33,12 @@
     window.location.assign(window.location.href.split("#")[0]);  // same address + "#" would only scroll
   }
   var leaving = false;
-  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("beforeunload", function () {
+    leaving = true;
+    // A download (the calendar file, a report) fires beforeunload but the page stays: if it is
+    // still here a little later, it is not being left.
+    window.setTimeout(function () { leaving = false; }, 3000);
+  });
   window.addEventListener("pageshow", function () { leaving = false; });
 
   function fetchPage() {
