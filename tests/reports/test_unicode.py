@@ -405,3 +405,12 @@ def test_any_text_in_an_imported_deck_prints(texts):
         reject()  # the deck validator refused it: nothing to print
     pdf = render_deck_pdf(version, "nl", "a6")
     assert pdfcheck.xmp_value(pdf, "pdfaid:part") == ["2"]
+
+
+def test_a_text_of_only_line_breaks_is_not_reported_as_replaced():
+    """Found by the property test above: a note of only U+0085 (NEL, a line break), cleaned as
+    the report does (inside a bidi isolate), said "some characters could not be shown"."""
+    for typed in ("\x85", "\u2028 \r\n"):
+        pdf_text = PdfText()
+        assert not pdf_text.clean(pdf_text.isolate(typed)).strip("\u2068\u2069\n ")
+        assert not pdf_text.replaced

@@ -253,7 +253,8 @@ class PdfText:
             out.append(char)
             base_mask = mask
         cleaned = "".join(out) + PDI * open_isolates
-        if not any(map(is_visible, cleaned)) and not all(map(str.isspace, text)):
+        typed = any(not c.isspace() and c not in ISOLATE_OPENERS and c != PDI for c in text)
+        if typed and not any(map(is_visible, cleaned)):
             # Something was typed and nothing of it can be shown: say so rather than show
             # nothing (PDF/UA also refuses a heading without text).
             self.replaced = True
