@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import LAPTOP, start_server
 from tests.e2e.flows import (
     assert_accessible,
-    dashboard,
     download,
     end_gesprek,
     focus_info,
@@ -61,7 +60,7 @@ def run(browser, server, tmp_path):
     log_in(page, server)
     start_gesprek(page, KEPT)
     end_gesprek(page)
-    dashboard(page)
+    page.goto("/begeleiden/")
     start_gesprek(page, GONE)
     gone_url = page.url
 
