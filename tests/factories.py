@@ -2,6 +2,7 @@
 
 import copy
 import itertools
+import uuid
 from importlib import resources
 
 import yaml
@@ -82,7 +83,10 @@ _serial = itertools.count(1)
 def make_organisation(name=None):
     from gesprekskaarten.organisations.services import create_organisation
 
-    return create_organisation(name or f"Organisatie {next(_serial)}")
+    # A slug of its own: tests that build data in other processes count from 1 as well.
+    return create_organisation(
+        name or f"Organisatie {next(_serial)}", f"organisatie-{uuid.uuid4().hex[:12]}"
+    )
 
 
 def make_facilitator(username=None, team_name=None, organisation=None):

@@ -11,6 +11,7 @@ in the browser tests) reaches it with EMAIL_HOST/EMAIL_PORT."""
 
 import email
 import email.policy
+import logging
 import re
 import socket
 import threading
@@ -19,6 +20,10 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every connection from its own thread, also after a test's captured output was
+# closed ("Logging error ... I/O operation on closed file"); its debug chatter is not ours.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def _free_port() -> int:

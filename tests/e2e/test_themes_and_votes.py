@@ -165,6 +165,12 @@ def run(browser, server):
     assert "Verborgen" not in anna.content()
     assert_accessible(anna)
 
+    # The room's screen: the rode draden as columns, fitting the beamer.
+    presenter = page.context.new_page()
+    presenter.goto(control_url + "scherm/")
+    expect(presenter.locator("#gk-themes .gk-columns > li")).to_have_count(2)
+    check_presenter(presenter, "rode draden")
+
     # The vote: both themes (ticked already) and one proposal, two dots each.
     page.goto(control_url)
     page.get_by_text("Start dot voting").click()
@@ -212,8 +218,6 @@ def run(browser, server):
     for person in people:
         mark_live(person)
 
-    presenter = page.context.new_page()
-    presenter.goto(control_url + "scherm/")
     options = ["Feedback", "E-mail", "Vaker pauze"]
     expect(presenter.locator("#gk-vote .gk-wall__item")).to_have_text(options)  # no totals
     mark_live(presenter)
@@ -235,9 +239,7 @@ def run(browser, server):
         assert not_reloaded(screen)
     for screen in (cor, page):
         assert_accessible(screen)
-    # The room's screen: the rode draden as columns and the vote as bars, fitting the beamer.
-    expect(presenter.locator("#gk-themes .gk-columns > li")).to_have_count(2)
-    check_presenter(presenter, "rode draden and the closed vote")
+    check_presenter(presenter, "the closed vote")
 
     # Closed: the ballot is gone.
     cor.goto(cor.url)

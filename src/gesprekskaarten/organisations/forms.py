@@ -106,7 +106,7 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         site = retention_days()
         field = self.fields["retention_days"]
-        field.widget.attrs.update({"inputmode": "numeric", "size": 6})
+        field.widget.attrs.update({"inputmode": "numeric"})
         if site:
             field.widget.attrs["max"] = site
             field.help_text = _(
