@@ -220,6 +220,13 @@ def test_cockpit_by_keyboard_and_axe(browser, server, locale, scheme):
     )
     step(facilitator, "Discuss the questions" if english else "Bespreek de vragen")
     settled_axe(facilitator)
+    # The whole control page of the discussion by keyboard alone: every link and button,
+    # in order, visibly focused.
+    fresh = facilitator.context.new_page()  # a page of its own: nothing focused or typed yet
+    fresh.goto(facilitator.url)
+    links = keyboard_pass(fresh)
+    fresh.close()
+    assert any(link.endswith("/rode-draden/") for link in links), links
     expect(facilitator.locator(".gk-vote__form")).to_be_visible()  # not folded away
     columns = facilitator.evaluate(
         "getComputedStyle(document.querySelector('.gk-cockpit')).gridTemplateColumns"
