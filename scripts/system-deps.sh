@@ -2,7 +2,9 @@
 # Install the Debian packages the test suite needs, only those that are missing.
 # Without root or apt-get we only report; the tests then skip (and fail under CI=true).
 set -euo pipefail
-packages=(chromium fonts-dejavu fonts-liberation gettext postgresql redis-server nginx)
+packages=(chromium fonts-dejavu fonts-liberation gettext postgresql redis-server nginx
+          age openssl systemd)  # the last three: tests/deploy (backup encryption, a test
+                                # certificate for nginx -t, systemd-analyze verify)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
