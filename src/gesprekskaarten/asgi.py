@@ -6,7 +6,8 @@ Requests, from the outside in:
   every request, whoever answers it;
 - `errors.wrap_asgi` (core/errors.py): only with SENTRY_DSN set, reports the unhandled
   exceptions of the handlers below (Django's views are reported by sentry-sdk's Django
-  integration);
+  integration; `errors.trace_asgi`, around the answer endpoint and Django, makes the
+  transactions of performance tracing when SENTRY_TRACES_SAMPLE_RATE is above 0);
 - `with_ops_endpoints` (core/ops.py): /health/live, /health/ready and /metrics, for local
   monitoring, whatever the Host header;
 - `with_live_streams` (live/stream.py): the live streams (/live/stream/, see docs/live.md);
@@ -48,7 +49,9 @@ def requests_application():
     return with_request_log(
         errors.wrap_asgi(
             ops.with_ops_endpoints(
-                with_live_streams(answering.with_answer_endpoint(django_application))
+                with_live_streams(
+                    errors.trace_asgi(answering.with_answer_endpoint(django_application))
+                )
             )
         )
     )

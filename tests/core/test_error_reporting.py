@@ -54,11 +54,11 @@ class Receiver(http.server.ThreadingHTTPServer):
     def received(self) -> bytes:
         return b"\n".join(self.bodies)
 
-    def events(self) -> list[dict]:
+    def events(self, kind="event") -> list[dict]:
         found = []
         for body in self.bodies:
             for item in Envelope.deserialize(body).items:
-                if item.type == "event":
+                if item.type == kind:
                     found.append(item.payload.json)
         return found
 
@@ -95,8 +95,18 @@ def receiver():
 @pytest.fixture
 def reporting(receiver, monkeypatch):
     """Error reporting switched on as SENTRY_DSN does it; off again afterwards."""
+    yield from _reporting(receiver, monkeypatch, {})
+
+
+@pytest.fixture
+def tracing(receiver, monkeypatch):
+    """Error reporting with every request traced."""
+    yield from _reporting(receiver, monkeypatch, {"SENTRY_TRACES_SAMPLE_RATE": "1"})
+
+
+def _reporting(receiver, monkeypatch, environ):
     monkeypatch.setattr(errors, "_started", False)
-    assert errors.start({"SENTRY_DSN": receiver.dsn, "SENTRY_ENVIRONMENT": "test"})
+    assert errors.start({"SENTRY_DSN": receiver.dsn, "SENTRY_ENVIRONMENT": "test", **environ})
     yield receiver
     client = sentry_sdk.get_client()
     client.close(timeout=5)
@@ -111,12 +121,12 @@ def answer_threads():
     answering.close_connections()
 
 
-def wait_for_events(receiver, count=1):
+def wait_for_events(receiver, count=1, kind="event"):
     sentry_sdk.flush(timeout=10)
     deadline = time.monotonic() + 10
-    while len(receiver.events()) < count and time.monotonic() < deadline:
+    while len(receiver.events(kind)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
-    return receiver.events()
+    return receiver.events(kind)
 
 
 def assert_absent(received: bytes, secrets_: dict[str, str]):
@@ -277,6 +287,55 @@ def test_a_failing_answer_endpoint_is_reported_without_the_participant(
             "answer": "choice=",
         },
     )
+
+
+# --- tracing, and the live streams' own `send` ----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_traced_request_is_sent_without_any_secret(tracing):
+    application = asgi.requests_application()
+    invitation = secrets.token_urlsafe(32)
+    participant = secrets.token_urlsafe(32)
+    stream = stream_token("gesprek:42", "participant")
+    headers = {"host": HOST, "cookie": f"gk_p_ABCD2345={participant}"}
+    path = f"/uitnodiging/{invitation}/"
+
+    response = call(application, "GET", path, headers, query=f"t={stream}".encode())
+
+    assert response["status"] == 404  # no such invitation
+    transactions = wait_for_events(tracing, kind="transaction")
+    assert len(transactions) == 1
+    assert transactions[0]["transaction"] == "/uitnodiging/…/"  # the route, blanked too
+    assert any(span.get("op") == "db" for span in transactions[0]["spans"])
+    assert_absent(
+        tracing.received(),
+        {
+            "invitation token": invitation,
+            "participant token": participant,
+            "stream token": stream,
+            "client's address": CLIENT_ADDRESS,
+        },
+    )
+
+
+def test_the_reporter_hands_on_the_servers_own_send(reporting):
+    """live/hub.py aborts a slow client's connection through `send.__self__.transport`."""
+    seen = []
+
+    async def handler(scope, receive, send):
+        seen.append(send)
+        raise LookupError("after the stream")
+
+    async def send(message):
+        pass
+
+    with pytest.raises(LookupError):
+        asyncio.run(errors.wrap_asgi(handler)({"type": "http", "path": "/"}, None, send))
+    assert seen == [send]
+    assert [e["exception"]["values"][-1]["value"] for e in wait_for_events(reporting)] == [
+        "after the stream"
+    ]
 
 
 # --- the scrubber on its own --------------------------------------------------------------------
@@ -446,10 +505,10 @@ def test_with_sentry_dsn_the_process_reports_an_unhandled_exception(receiver):
         f"""
         import sentry_sdk
         from gesprekskaarten import asgi
-        from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
         assert sentry_sdk.get_client().is_active()
         assert sentry_sdk.get_client().options["environment"] == "staging"
-        assert "SentryAsgiMiddleware" in repr(asgi._requests.__closure__)
+        wrapped = [cell.cell_contents for cell in asgi._requests.__closure__]
+        assert "wrap_asgi.<locals>.reported" in [getattr(f, "__qualname__", "") for f in wrapped]
         raise ValueError("No participant {participant}")
         """,
         SENTRY_DSN=receiver.dsn,

@@ -23,6 +23,7 @@ author, or a token. Every event, transaction and breadcrumb goes through `scrub_
 See docs/operations.md, "Error reporting".
 """
 
+import functools
 import os
 import re
 
@@ -123,13 +124,68 @@ def start(environ=os.environ) -> bool:
 
 
 def wrap_asgi(application):
-    """The ASGI application, reporting its unhandled exceptions when error reporting is on:
-    those of the lean handlers ahead of Django (Django's own are reported by its integration)."""
+    """The ASGI application, reporting the unhandled exceptions of every handler behind it
+    when error reporting is on (Django's own views are reported by sentry-sdk's Django
+    integration; the lean handlers ahead of Django are reported here).
+
+    Not sentry-sdk's SentryAsgiMiddleware: that one hands the application a wrapped `send`,
+    and a live stream must get the server's own (live/hub.py aborts a slow client's
+    connection through it). Nothing is wrapped here but the call."""
     if not _started:
+        return application
+    import sentry_sdk
+    from sentry_sdk.utils import event_from_exception
+
+    async def reported(scope, receive, send):
+        if scope["type"] != "http":
+            await application(scope, receive, send)
+            return
+        # A scope of its own for each request: its breadcrumbs and its request data; Django's
+        # threads run in a copy of this context, so events from views get them too.
+        with sentry_sdk.isolation_scope() as isolation:
+            isolation.add_event_processor(functools.partial(_add_request, scope))
+            try:
+                await application(scope, receive, send)
+            except Exception as error:
+                event, hint = event_from_exception(
+                    error,
+                    sentry_sdk.get_client().options,
+                    mechanism={"type": "asgi", "handled": False},
+                )
+                sentry_sdk.capture_event(event, hint=hint)
+                raise
+
+    return reported
+
+
+def _add_request(scope, event, hint):
+    """The request an event happened in: method, address without query string, a few harmless
+    headers (scrub_event keeps no more than this either)."""
+    headers = {}
+    for name, value in scope.get("headers", ()):
+        key = name.decode("latin-1").lower()
+        if key in KEPT_HEADERS:
+            headers[key] = value.decode("latin-1")
+    host = headers.get("host", "")
+    path = scope.get("root_path", "") + scope.get("path", "")
+    url = f"{scope.get('scheme', 'http')}://{host}{path}" if host else path
+    event["request"] = {"method": scope.get("method"), "url": url, "headers": headers}
+    return event
+
+
+def trace_asgi(application):
+    """With SENTRY_TRACES_SAMPLE_RATE above 0: sentry-sdk's ASGI middleware, which makes the
+    transactions of performance tracing (asgi.py puts it around Django and the answer
+    endpoint, not around the live streams); otherwise the application itself."""
+    if not _started:
+        return application
+    import sentry_sdk
+
+    if not sentry_sdk.get_client().options.get("traces_sample_rate"):
         return application
     from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
 
-    return SentryAsgiMiddleware(application)
+    return SentryAsgiMiddleware(application, transaction_style="url")
 
 
 def _release() -> str | None:
