@@ -520,3 +520,18 @@ def test_with_sentry_dsn_the_process_reports_an_unhandled_exception(receiver):
     assert len(events) == 1
     assert events[0]["exception"]["values"][-1]["value"] == "No participant [Filtered]"
     assert participant not in receiver.received().decode()
+
+
+def test_the_command_starts_error_reporting_and_names_a_wrong_setting(monkeypatch, capsys):
+    from gesprekskaarten.cli import main
+
+    monkeypatch.setattr(errors, "_started", False)
+    monkeypatch.setenv("SENTRY_DSN", "http://public@127.0.0.1:9/1")
+    monkeypatch.setenv("SENTRY_TRACES_SAMPLE_RATE", "lots")
+
+    assert main(["user", "create", "nobody"]) == 1
+
+    assert "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1, not 'lots'" in (
+        capsys.readouterr().err
+    )
+    assert not sentry_sdk.get_client().is_active()
