@@ -393,6 +393,10 @@ def test_the_scrubber_keeps_what_helps_and_drops_what_reveals():
                 {"category": "query", "message": "SELECT 1 WHERE x = %s", "data": {"p": [NOTE]}},
                 {"category": "gesprekskaarten.access", "message": f"GET /live/stream/?t={stream}"},
                 {"category": "mail", "message": "Sent to someone@gemeente.example"},
+                {
+                    "category": "httplib",
+                    "data": {"url": "https://sso.example/auth", "http.query": "code=geheim99"},
+                },
             ]
         },
         "spans": [{"description": "SELECT", "data": {"db.params": [token_hash]}}],
@@ -423,11 +427,12 @@ def test_the_scrubber_keeps_what_helps_and_drops_what_reveals():
         {"category": "query", "message": "SELECT 1 WHERE x = %s"},
         {"category": "gesprekskaarten.access", "message": "GET /live/stream/?[Filtered]"},
         {"category": "mail", "message": "Sent to [Filtered]"},
+        {"category": "httplib", "data": {"url": "https://sso.example/auth"}},
     ]
     assert scrubbed["spans"] == [{"description": "SELECT", "data": {}}]
     assert scrubbed["extra"]["sys.argv"][-1] == "[Filtered]"
     text = json.dumps(scrubbed)
-    for secret in (participant, token_hash, invitation, stream, "marmeladepinguin", "c2VjcmV0"):
+    for secret in (participant, token_hash, invitation, stream, NOTE, "c2VjcmV0", "geheim99"):
         assert secret not in text
     assert "198.51.100.1" not in text
 

@@ -75,6 +75,10 @@ KEPT_KEYS = {
     "lineno",
     "in_app",
 }
+# Keys dropped wherever they are: a frame's local variables (include_local_variables=False
+# too), SQL parameters (an answer, a note, a token hash), the query of an outgoing request's
+# span or breadcrumb, cookies and a query string outside the request.
+DROPPED_KEYS = {"vars", "db.params", "http.query", "http.fragment", "cookies", "query_string"}
 DATABASE_MODULES = ("django.db", "psycopg", "sqlite3")
 
 _started = False
@@ -215,7 +219,7 @@ def _scrub(value):
         return {
             key: value[key] if key in KEPT_KEYS else _scrub(value[key])
             for key in value
-            if key != "vars"  # a frame's local variables (include_local_variables=False too)
+            if key not in DROPPED_KEYS
         }
     if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
@@ -245,13 +249,6 @@ def _scrub_exceptions(event: dict) -> None:
             entry["value"] = entry["value"].split("\n", 1)[0]
 
 
-def _scrub_spans(event: dict) -> None:
-    for span in event.get("spans") or ():
-        data = span.get("data")
-        if isinstance(data, dict):
-            data.pop("db.params", None)
-
-
 def scrub_event(event: dict, hint=None) -> dict:
     """before_send and before_send_transaction: the event with nothing that could reveal a
     participant, a note or a token (see the module's docstring). The event is changed in place
@@ -260,7 +257,6 @@ def scrub_event(event: dict, hint=None) -> dict:
         event["request"] = _scrub_request(event["request"])
     event.pop("user", None)
     _scrub_exceptions(event)
-    _scrub_spans(event)
     breadcrumbs = event.get("breadcrumbs")
     if isinstance(breadcrumbs, dict) and isinstance(breadcrumbs.get("values"), list):
         breadcrumbs["values"] = [
