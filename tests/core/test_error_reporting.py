@@ -195,7 +195,7 @@ def test_a_failing_view_is_reported_without_any_secret(reporting, settings):
     csrf_header = secrets.token_hex(32)
     authorization = "Bearer " + secrets.token_urlsafe(24)
     stream = stream_token("gesprek:42", "facilitator")
-    query = urlencode({"t": stream, "last_event_id": "31337"})
+    query = urlencode({"t": stream, "ref": "kwartelkoning"})
     body = urlencode({"note": NOTE, "choice": "disagree"})
     headers = {
         "host": HOST,
@@ -240,7 +240,7 @@ def test_a_failing_view_is_reported_without_any_secret(reporting, settings):
             "invitation token": invitation,
             "stream token": stream,
             "stream token's signature": stream.rsplit(":", 1)[1],
-            "query string": "31337",
+            "query string": "kwartelkoning",
             "note": "marmeladepinguin",
             "body": "disagree",
             "client's address": CLIENT_ADDRESS,
@@ -285,6 +285,7 @@ def test_a_failing_answer_endpoint_is_reported_without_the_participant(
             "CSRF token": phone.csrf,
             "CSRF cookie": phone.client.cookies["csrftoken"].value,
             "answer": "choice=",
+            "behaviour": "behaviour=",
         },
     )
 
