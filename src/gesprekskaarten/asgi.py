@@ -4,6 +4,10 @@ Requests, from the outside in:
 
 - `with_request_log` (core/logs.py): a request id, one access line and the latency metric for
   every request, whoever answers it;
+- `errors.wrap_asgi` (core/errors.py): only with SENTRY_DSN set, reports the unhandled
+  exceptions of the handlers below (Django's views are reported by sentry-sdk's Django
+  integration; `errors.trace_asgi`, around the answer endpoint and Django, makes the
+  transactions of performance tracing when SENTRY_TRACES_SAMPLE_RATE is above 0);
 - `with_ops_endpoints` (core/ops.py): /health/live, /health/ready and /metrics, for local
   monitoring, whatever the Host header;
 - `with_live_streams` (live/stream.py): the live streams (/live/stream/, see docs/live.md);
@@ -24,7 +28,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gesprekskaarten.settings.dev")
 
-from gesprekskaarten.core import handler  # noqa: E402
+from gesprekskaarten.core import errors, handler  # noqa: E402
+
+errors.start()  # SENTRY_DSN: report unhandled exceptions (docs/operations.md, "Error reporting")
 
 django_application = handler.application()
 
@@ -36,9 +42,22 @@ from gesprekskaarten.meetings import answering  # noqa: E402
 
 logger = logging.getLogger("gesprekskaarten.asgi")
 
-_requests = with_request_log(
-    ops.with_ops_endpoints(with_live_streams(answering.with_answer_endpoint(django_application)))
-)
+
+def requests_application():
+    """The handlers of HTTP requests, from the outside in (see above). Built once at import;
+    a test that switches error reporting on builds it again."""
+    return with_request_log(
+        errors.wrap_asgi(
+            ops.with_ops_endpoints(
+                with_live_streams(
+                    errors.trace_asgi(answering.with_answer_endpoint(django_application))
+                )
+            )
+        )
+    )
+
+
+_requests = requests_application()
 
 
 async def application(scope, receive, send):

@@ -898,7 +898,10 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "base_url") and args.command == "demo" and args.base_url is None:
         args.base_url = os.environ.get("GK_BASE_URL", "http://127.0.0.1:8000")
     if getattr(args, "needs_django", True):
+        from gesprekskaarten.core import errors
+
         try:
+            errors.start()  # SENTRY_DSN: report unhandled exceptions (docs/operations.md)
             setup_django()
         except ImproperlyConfigured as error:  # e.g. production without SECRET_KEY
             return fail(f"The configuration is not complete: {error}")
