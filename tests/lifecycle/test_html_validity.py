@@ -1,10 +1,6 @@
 """The confirmation pages (also with an error and with a live gesprek) and the page after a
 deletion pass the Nu HTML Checker (see tests/meetings/test_html_validity.py)."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -12,14 +8,14 @@ from django.test import Client
 from gesprekskaarten.organisations.models import Role
 from gesprekskaarten.organisations.services import add_member
 from tests.factories import make_facilitator, make_gesprek
-from tests.meetings.test_html_validity import checker
+from tests.htmlcheck import checker, html_errors
 from tests.reports.builders import closed_gesprek
 
 pytestmark = pytest.mark.django_db
 
 
 def test_confirmation_and_deleted_pages_pass_the_nu_html_checker(tmp_path):
-    command = checker()
+    checker()  # skips early when the checker cannot run
     facilitator, team = make_facilitator()
     add_member(team.organisation, facilitator, Role.ADMIN)
     facilitator.memberships.update(role=Role.ADMIN)  # the history shows the links to delete
@@ -41,21 +37,6 @@ def test_confirmation_and_deleted_pages_pass_the_nu_html_checker(tmp_path):
         "deleted": client.post(url, {"confirm": "on"}),
     }
     assert b"/archief.zip" in pages["history"].content
-    files = []
     for name, response in pages.items():
         assert response.status_code in (200, 409), name
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(response.content)
-        files.append(str(path))
-    result = subprocess.run(
-        [*command, "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    errors = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in json.loads(result.stdout)["messages"]
-        if m["type"] == "error"
-    ]
-    assert errors == []
+    assert html_errors(pages, tmp_path) == []

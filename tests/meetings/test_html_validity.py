@@ -1,38 +1,20 @@
 """The presenter screen at every step, and the cockpit, pass the Nu HTML Checker (vnu, pinned
 in package.json; it needs Java). Without them the test is skipped, except under CI=true."""
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from gesprekskaarten.meetings import discussion, services, themes, voting
 from gesprekskaarten.meetings.models import Step
 from tests.factories import make_gesprek
+from tests.htmlcheck import checker, html_errors
 from tests.meetings.test_presenter import answered, facilitator_of
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
-VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-def checker() -> list[str]:
-    java = shutil.which("java")
-    if java and VNU.exists():
-        return [java, "-jar", str(VNU)]
-    message = "the Nu HTML Checker needs Java and 'npm ci' (node_modules/vnu-jar)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
 
 def test_presenter_and_cockpit_pass_the_nu_html_checker(tmp_path):
-    command = checker()
+    checker()  # skips early when the checker cannot run
     gesprek = answered(3)
     services.set_step(gesprek, Step.MARKING)
     client = facilitator_of(gesprek)
@@ -77,21 +59,4 @@ def test_presenter_and_cockpit_pass_the_nu_html_checker(tmp_path):
     keep("control-lobby", reverse("meetings:control", args=[lobby.public_id]))
     assert b'class="gk-columns"' in pages["presenter-themes"]
     assert b'class="gk-vbars"' in pages["presenter-vote-closed"]  # 3 voters, k = 3: bars
-    files = []
-    for name, html in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(html)
-        files.append(str(path))
-    result = subprocess.run(
-        [*command, "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    messages = json.loads(result.stdout)["messages"]
-    errors = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m["type"] == "error"
-    ]
-    assert errors == []
+    assert html_errors(pages, tmp_path) == []

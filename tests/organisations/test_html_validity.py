@@ -1,24 +1,20 @@
 """The organisation, invitation and password reset pages pass the Nu HTML Checker (as
 tests/meetings/test_html_validity.py; skipped without Java and vnu, except under CI=true)."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from gesprekskaarten.organisations import people
 from gesprekskaarten.organisations.models import Membership, Role
-from tests.meetings.test_html_validity import checker
+from tests.htmlcheck import checker, html_errors
 from tests.organisations.helpers import make_org, make_user, member
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_pages_pass_the_nu_html_checker(tmp_path, smtp_settings):
-    command = checker()
+    checker()  # skips early when the checker cannot run
     organisation, admin, team = make_org(name="Organisatie <met> & tekens")
     person = member(organisation, teams=[team])
     archived = people.create_team(admin, organisation, "Oud & archief")
@@ -94,21 +90,4 @@ def test_the_pages_pass_the_nu_html_checker(tmp_path, smtp_settings):
     client.logout()
     make_user("analist", email="analist@example.org")
     keep(client, "log-in-first", reverse("organisations:invitation", args=[links[1]]))
-    files = []
-    for name, html in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(html)
-        files.append(str(path))
-    result = subprocess.run(
-        [*command, "--format", "json", "--stdout", *files],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    messages = json.loads(result.stdout)["messages"]
-    errors = [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m["type"] == "error"
-    ]
-    assert errors == []
+    assert html_errors(pages, tmp_path) == []
