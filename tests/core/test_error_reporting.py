@@ -26,6 +26,7 @@ from gesprekskaarten import asgi
 from gesprekskaarten.core import errors
 from gesprekskaarten.live.services import stream_token
 from gesprekskaarten.meetings import answering, services
+from tests.asgi import request
 from tests.factories import make_gesprek
 from tests.meetings.test_answer_endpoint import Phone
 
@@ -137,43 +138,10 @@ def assert_absent(received: bytes, secrets_: dict[str, str]):
 
 def call(app, method, path, headers, body=b"", query=b""):
     """One request through an ASGI application, from CLIENT_ADDRESS."""
-
-    async def run():
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": query,
-            "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
-            "client": (CLIENT_ADDRESS, 50000),
-            "server": ("127.0.0.1", 8000),
-        }
-        response = {"status": None, "body": b""}
-        received = False
-
-        async def receive():
-            nonlocal received
-            if received:
-                await asyncio.sleep(60)
-                return {"type": "http.disconnect"}
-            received = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message):
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                response["body"] += message.get("body", b"")
-
-        await asyncio.wait_for(app(scope, receive, send), 20)
-        return response
-
-    return asyncio.run(run())
+    status, _headers, content = asyncio.run(
+        request(app, method, path, headers, body, query=query, client=(CLIENT_ADDRESS, 50000))
+    )
+    return {"status": status, "body": content}
 
 
 # --- a failing Django view, through asgi.py's application ---------------------------------------

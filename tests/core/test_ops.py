@@ -14,6 +14,7 @@ from gesprekskaarten.asgi import application
 from gesprekskaarten.core import logs, ops
 from gesprekskaarten.meetings import answering, services
 from gesprekskaarten.meetings.models import Step
+from tests.asgi import request
 from tests.factories import make_gesprek
 from tests.live.conftest import free_port
 from tests.meetings.test_answer_endpoint import Phone, asgi_call
@@ -47,41 +48,9 @@ async def _get(path, host, client, headers, method):
 
 
 async def call(method, path, fields, client=("127.0.0.1", 40000), query=b""):
-    response = {"headers": {}, "body": b""}
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": [(k.encode(), v.encode()) for k, v in fields.items()],
-        "client": client,
-        "server": ("127.0.0.1", 8001),
-    }
-    done = False
-
-    async def receive():
-        nonlocal done
-        if done:
-            await asyncio.sleep(60)
-            return {"type": "http.disconnect"}
-        done = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            response["status"] = message["status"]
-            for name, value in message["headers"]:
-                response["headers"][name.decode().lower()] = value.decode()
-        else:
-            response["body"] += message.get("body", b"")
-
-    await asyncio.wait_for(application(scope, receive, send), 10)
-    return response["status"], response["headers"], response["body"]
+    return await request(
+        application, method, path, fields, query=query, client=client, server=("127.0.0.1", 8001)
+    )
 
 
 # -- health ---------------------------------------------------------------------------------------

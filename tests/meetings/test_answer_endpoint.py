@@ -25,6 +25,7 @@ from gesprekskaarten.asgi import application
 from gesprekskaarten.live.models import Event
 from gesprekskaarten.meetings import answering, services
 from gesprekskaarten.meetings.models import Answer
+from tests.asgi import request
 from tests.factories import make_gesprek
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,43 +88,10 @@ def asgi_request(app, method, path, headers, body=b""):
 
 
 async def asgi_call(app, method, path, headers, body=b"", scheme="http"):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": scheme,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items() if v is not None],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    response = {"headers": {}, "body": b""}
-    received = False
-
-    async def receive():
-        nonlocal received
-        if received:
-            await asyncio.sleep(60)
-            return {"type": "http.disconnect"}
-        received = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            response["status"] = message["status"]
-            for name, value in message["headers"]:
-                response["headers"][name.decode().lower()] = value.decode()
-        elif message["type"] == "http.response.body":
-            response["body"] += message.get("body", b"")
-
-    await asyncio.wait_for(app(scope, receive, send), 20)
-    content_type = response["headers"].get("content-type", "")
-    data = json.loads(response["body"]) if "json" in content_type else response["body"]
-    return response["status"], response["headers"], data
+    """A request through `app`; a JSON body comes back decoded."""
+    status, headers, content = await request(app, method, path, headers, body, scheme=scheme)
+    data = json.loads(content) if "json" in headers.get("content-type", "") else content
+    return status, headers, data
 
 
 def behaviour_ids(gesprek):
