@@ -414,3 +414,12 @@ def test_a_text_of_only_line_breaks_is_not_reported_as_replaced():
         pdf_text = PdfText()
         assert not pdf_text.clean(pdf_text.isolate(typed)).strip("\u2068\u2069\n ")
         assert not pdf_text.replaced
+
+
+def test_private_use_and_unassigned_code_points_are_replaced():
+    """Found by the property test: a private-use code point (U+FE4EB) reached Typst, and PDF/A-2a
+    refuses it even where a font has a glyph for it."""
+    for char in ("\U000fe4eb", "\ue000", "\U0010fffd", "\U0003fffe"):
+        pdf_text = PdfText()
+        assert pdf_text.clean(f"a{char}b") == "a\ufffdb"
+        assert pdf_text.replaced

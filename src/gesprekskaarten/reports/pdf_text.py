@@ -39,6 +39,9 @@ FSI, PDI = "\u2068", "\u2069"
 ISOLATE_OPENERS = {"\u2066", "\u2067", "\u2068"}
 EMBEDDINGS = {chr(c) for c in range(0x202A, 0x202F)}  # LRE RLE PDF LRO RLO
 BIDI_CONTROLS = EMBEDDINGS | ISOLATE_OPENERS | {PDI}
+# Control characters, private-use and unassigned code points: never text PDF/A may hold (PDF/A-2a
+# refuses a private-use code point even where a font happens to draw one).
+NOT_TEXT = {"Cc", "Co", "Cn"}
 LINE_BREAKS = {"\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
 KEPT_CONTROLS = {"\n", "\t"}
 # PDF/A-2 (6.2.11.7.2) allows no text to map to these, even where a font has them.
@@ -245,7 +248,7 @@ class PdfText:
             mask = _font_mask(code)
             if mask and is_mark(char):
                 mask &= base_mask
-            if not mask or char in FORBIDDEN or unicodedata.category(char) == "Cc":
+            if not mask or char in FORBIDDEN or unicodedata.category(char) in NOT_TEXT:
                 if char == "\ufeff" or (is_default_ignorable(code) and char not in FORBIDDEN):
                     continue  # invisible anyway
                 self.replaced = True
@@ -253,8 +256,9 @@ class PdfText:
             out.append(char)
             base_mask = mask
         cleaned = "".join(out) + PDI * open_isolates
-        typed = any(not c.isspace() and c not in ISOLATE_OPENERS and c != PDI for c in text)
-        if typed and not any(map(is_visible, cleaned)):
+        # What was typed: inside the isolate of `isolate()`, if that is what came in.
+        inner = text[1:-1] if len(text) > 1 and text[0] == FSI and text[-1] == PDI else text
+        if not any(map(is_visible, cleaned)) and not all(map(str.isspace, inner)):
             # Something was typed and nothing of it can be shown: say so rather than show
             # nothing (PDF/UA also refuses a heading without text).
             self.replaced = True
