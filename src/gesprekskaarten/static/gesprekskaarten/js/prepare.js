@@ -186,7 +186,8 @@
     root.querySelector("[data-prepare-empty]").hidden = total > 0;
     root.querySelector("[data-prepare-discuss-none]").hidden = list.children.length > 0;
     root.querySelectorAll("[data-prepare-change]").forEach(function (link) {
-      link.hidden = total === 0;
+      if (!link.hasAttribute("data-start-text")) link.setAttribute("data-start-text", link.textContent);
+      link.textContent = link.getAttribute(total ? "data-prepare-change" : "data-start-text");
     });
   }
 
