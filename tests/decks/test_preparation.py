@@ -212,7 +212,7 @@ def test_gesprek_card_offers_the_preparation_hook(client):
     principle = gesprek.principles.order_by("order").first()
     html = client.get(reverse("meetings:card", args=[gesprek.join_code, principle.slug])).content
     html = html.decode()
-    assert "js/prepare.js" in html
+    assert "js/prepare-use.js" in html
     assert f'data-prepare-deck="{gesprek.deck_version.deck.slug}"' in html
     assert f'data-prepare-version="{gesprek.deck_version.number}"' in html
     behaviour = principle.behaviours.order_by("audience", "order").first()

@@ -4,8 +4,7 @@
    - Solo card pages (form[data-prepare-form]): each change is kept on the device; the buttons
      go to the next page with a plain GET instead of posting the form.
    - The picture (div[data-prepare-picture]): filled in from the marks on the device.
-   - A gesprek's card (form[data-autosave][data-prepare-deck]): offers "Use my preparation",
-     which fills in the form; live.js then saves it as it saves any change.
+   - A gesprek's card offers "Use my preparation": prepare-use.js, kept apart to stay light.
    - "Forget my preparation" removes every preparation from the device.
 
    Marks are kept per deck and deck version, under "gk-prepare:<deck>:<version>", as
@@ -191,46 +190,6 @@
     });
   }
 
-  /* --- A gesprek's card: offer the preparation -------------------------------------------- */
-  function offer(form) {
-    if (form.hasAttribute("data-prepare-offered")) return;
-    form.setAttribute("data-prepare-offered", "");
-    var marks = load(keyOf(form));
-    var usable = [];
-    form.querySelectorAll("fieldset[data-prepare-key]").forEach(function (fieldset) {
-      var mark = valid(marks[fieldset.getAttribute("data-prepare-key")]);
-      if (mark) usable.push([fieldset, mark]);
-    });
-    if (!usable.length) return;
-    var box = document.createElement("div");
-    box.className = "gk-prepare-offer";
-    var text = document.createElement("p");
-    text.className = "utrecht-paragraph";
-    text.setAttribute("role", "status");
-    text.textContent = form.getAttribute("data-prepare-offer");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "utrecht-button utrecht-button--secondary-action gk-button";
-    button.textContent = form.getAttribute("data-prepare-use");
-    box.appendChild(text);
-    box.appendChild(button);
-    var first = form.querySelector("fieldset, h2");
-    form.insertBefore(box, first);
-    button.addEventListener("click", function () {
-      usable.forEach(function (pair) {
-        if (!fill(pair[0], pair[1])) return;
-        // What a tap would do: live.js's autosave sends the behaviour's new state.
-        var input = pair[0].querySelector("input[type=radio]:checked") ||
-          pair[0].querySelector("input[type=checkbox]");
-        input.dispatchEvent(new Event("change", { bubbles: true }));
-      });
-      text.textContent = form.getAttribute("data-prepare-used");
-      box.removeChild(button);
-      var firstRadio = form.querySelector("fieldset input");
-      if (firstRadio) firstRadio.focus();
-    });
-  }
-
   /* --- Forget, print ---------------------------------------------------------------------- */
   function forgetAll() {
     var keys = [];
@@ -263,11 +222,6 @@
     document.querySelectorAll("form[data-prepare-form]").forEach(soloCard);
     document.querySelectorAll("[data-prepare-picture]").forEach(picture);
     tools(document);
-    document.querySelectorAll("form[data-autosave][data-prepare-deck]").forEach(offer);
-    /* live.js swaps the page's <main> when the gesprek moves on: offer again on a new card. */
-    new MutationObserver(function () {
-      document.querySelectorAll("form[data-autosave][data-prepare-deck]").forEach(offer);
-    }).observe(document.body, { childList: true });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
