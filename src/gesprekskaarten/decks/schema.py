@@ -19,8 +19,10 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
-# Slugs that a principle may not take because card pages use them as URLs.
-RESERVED_PRINCIPLE_SLUGS = {"zo-gebruik-je-de-kaarten"}
+# Slugs that a principle may not take because other pages of a deck use them as URLs.
+METHOD_SLUG = "zo-gebruik-je-de-kaarten"
+PREPARE_SLUG = "voorbereiden"
+RESERVED_PRINCIPLE_SLUGS = {METHOD_SLUG: "the method page", PREPARE_SLUG: "solo preparation"}
 
 # Length limits keep cards printable and pages readable.
 SHORT_TEXT = 200
@@ -314,7 +316,7 @@ def _principles(c: _Checker, value) -> list[dict]:
             )
         seen_slugs.setdefault(slug, i)
         if slug in RESERVED_PRINCIPLE_SLUGS:
-            c.problem(f"{path}.slug", f"{slug!r} is reserved for the method page")
+            c.problem(f"{path}.slug", f"{slug!r} is reserved for {RESERVED_PRINCIPLE_SLUGS[slug]}")
         values = c.sequence(item.get("values", MISSING), f"{path}.values", 1, 10)
         principles.append(
             {
