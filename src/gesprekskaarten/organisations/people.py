@@ -195,7 +195,12 @@ def restore_team(actor, team) -> None:
     record(actor, Action.TEAM_RESTORED, organisation=team.organisation, target=team.name)
 
 
-SETTINGS_FIELDS = ["name", "facilitators_create_teams", "admins_need_second_factor"]
+SETTINGS_FIELDS = [
+    "name",
+    "facilitators_create_teams",
+    "admins_need_second_factor",
+    "retention_days",
+]
 
 
 @transaction.atomic

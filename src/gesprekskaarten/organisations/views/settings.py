@@ -1,5 +1,6 @@
 """The organisation's settings: its name, whether facilitators create teams, whether its
-administrators need a second factor (enforced at login, accounts)."""
+administrators need a second factor (enforced at login, accounts), and a shorter retention
+period for its gesprekken (meetings/retention.py)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
