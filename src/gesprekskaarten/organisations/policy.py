@@ -79,12 +79,6 @@ def may_facilitate(user, team) -> bool:
     return facilitated_teams(user).filter(pk=team.pk).exists()
 
 
-def organisations_of(user):
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user).distinct()
-
-
 def administered_organisations(user):
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -117,8 +111,3 @@ def team_creating_organisations(user):
 
 def may_create_teams(user, organisation) -> bool:
     return team_creating_organisations(user).filter(pk=organisation.pk).exists()
-
-
-def role_in(user, organisation) -> str | None:
-    membership = Membership.objects.filter(user=user, organisation=organisation).first()
-    return membership.role if membership else None

@@ -13,7 +13,6 @@ from gesprekskaarten.audit.services import record
 
 from .models import Membership, Organisation, Role
 
-DEFAULT_SLUG = "standaard"
 LAST_ADMIN = gettext_lazy(
     "An organisation needs at least one administrator. Make someone else one first."
 )
