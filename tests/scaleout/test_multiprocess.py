@@ -205,7 +205,7 @@ def test_two_processes_behind_nginx_survive_kill_and_redis_restart(cluster):
             behaviours += [
                 (int(behaviour), text.strip())
                 for behaviour, text in re.findall(
-                    r'data-behaviour="(\d+)">\s*<legend class="gk-mark__text">(.*?)</legend>',
+                    r'data-behaviour="(\d+)"[^>]*>\s*<legend class="gk-mark__text">(.*?)</legend>',
                     page,
                     re.S,
                 )
