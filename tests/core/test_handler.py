@@ -8,39 +8,14 @@ import pytest
 from django.db import connection
 
 from gesprekskaarten.core.handler import KeptThreadsHandler
+from tests.asgi import request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def get(app, path: str) -> tuple[int, bytes]:
-    async def call():
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": path,
-            "query_string": b"",
-            "headers": [(b"host", b"127.0.0.1")],
-            "server": ("127.0.0.1", 80),
-            "client": ("127.0.0.1", 1),
-            "scheme": "http",
-            "root_path": "",
-        }
-        messages = [{"type": "http.request", "body": b""}]
-        sent = []
-
-        async def receive():
-            if messages:
-                return messages.pop()
-            await asyncio.sleep(60)
-            return {"type": "http.disconnect"}
-
-        async def send(message):
-            sent.append(message)
-
-        await app(scope, receive, send)
-        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
-
-    return asyncio.run(call())
+    status, _headers, body = asyncio.run(request(app, "GET", path, {"host": "127.0.0.1"}))
+    return status, body
 
 
 def test_views_run_on_kept_threads_that_keep_their_database_connection():
