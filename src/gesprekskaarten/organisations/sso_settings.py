@@ -7,16 +7,6 @@ from gesprekskaarten.accounts import oidc
 from gesprekskaarten.audit.models import Action
 from gesprekskaarten.audit.services import record
 
-# The fields the audit log names when they change (never the secret's value).
-LOGGED_FIELDS = [
-    "issuer",
-    "client_id",
-    "client_secret",
-    "allowed_domains",
-    "enabled",
-    "local_passwords_allowed",
-]
-
 
 def check_connection(issuer: str) -> str | None:
     """None when the provider's discovery document is there and usable; else why not."""
@@ -34,7 +24,8 @@ def save_settings(actor, organisation, form) -> list[str]:
     sso = form.save(commit=False)
     sso.organisation = organisation
     new = sso.pk is None
-    changed = [name for name in LOGGED_FIELDS if name in form.changed_data]
+    # The stored fields that changed, by name (never the secret's value), in the form's order.
+    changed = [name for name in form._meta.fields if name in form.changed_data]
     if "client_secret" in changed and sso.client_secret == form.stored_secret:
         changed.remove("client_secret")  # the same secret typed again
     sso.save()
