@@ -27,6 +27,9 @@ class Action(models.TextChoices):
     GESPREK_DELETED = "gesprek_deleted", _("deleted a gesprek")
     TEAM_DELETED = "team_deleted", _("deleted a team")
     ORGANISATION_DELETED = "organisation_deleted", _("deleted an organisation")
+    MIRROR_STARTED = "mirror_started", _("started a leader's mirror")
+    MIRROR_SHARED = "mirror_shared", _("shared a leader's mirror with the team")
+    MIRROR_UNSHARED = "mirror_unshared", _("stopped sharing a leader's mirror")
 
 
 class AuditEvent(models.Model):

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 
 from gesprekskaarten.agreements.models import Agreement
 from gesprekskaarten.decks.models import localized
-from gesprekskaarten.meetings.models import Gesprek, Step
+from gesprekskaarten.meetings.models import Gesprek, Step, team_may_keep
 from gesprekskaarten.reports.document import report_document
 from gesprekskaarten.reports.gesprek_report import render_pdf
 from gesprekskaarten.reports.summary import build_summary
@@ -123,6 +123,7 @@ def _ended_ids(team: Team) -> list[int]:
     """Only ids are held: one gesprek is loaded at a time."""
     return list(
         Gesprek.objects.filter(team=team, step=Step.CLOSED)
+        .filter(team_may_keep())
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -131,7 +132,9 @@ def _ended_ids(team: Team) -> list[int]:
 def _team_chunks(archive: zipfile.ZipFile, sink: _Sink, json_out, team: Team, language: str):
     """Write the team's PDFs into the ZIP (yielding the bytes as they come) and the team's
     part of archive.json into `json_out`."""
-    not_ended = Gesprek.objects.filter(team=team).exclude(step=Step.CLOSED).count()
+    not_ended = (
+        Gesprek.objects.filter(team=team).filter(team_may_keep()).exclude(step=Step.CLOSED).count()
+    )
     head = {
         "name": team.name,
         "slug": team.slug,

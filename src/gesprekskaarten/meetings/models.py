@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,17 @@ class AudienceChoice(models.TextChoices):
     BOTH = "both", _("Both")
 
 
+class Kind(models.TextChoices):
+    TEAM = "team", _("Team gesprek")
+    MIRROR = "mirror", _("Leader's mirror")
+
+
+def team_may_keep() -> Q:
+    """Gesprekken that belong to what the team keeps (the archive export): all but a leader's
+    mirror its leader has not shared (docs/leaders-mirror.md)."""
+    return ~Q(kind=Kind.MIRROR) | Q(self_view__shared_at__isnull=False)
+
+
 class Gesprek(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="gesprekken")
@@ -76,6 +88,17 @@ class Gesprek(models.Model):
         help_text=_("Results are shown only when at least this many people answered."),
     )
     title = models.CharField(_("title"), max_length=120, blank=True)
+    # A leader's mirror (meetings/mirror.py, docs/leaders-mirror.md): the team marks the leader
+    # behaviours about `leader`, who runs it and alone sees its self-view and comparison.
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEAM)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("leader"),
+    )
     join_code = models.CharField(_("join code"), max_length=16, unique=True, default=new_join_code)
     step = models.CharField(_("step"), max_length=10, choices=Step.choices, default=Step.LOBBY)
     created_by = models.ForeignKey(
@@ -104,6 +127,13 @@ class Gesprek(models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["-created_at"]
+        constraints = [
+            # Only a mirror has a leader (a mirror whose account was deleted has none left).
+            models.CheckConstraint(
+                condition=Q(kind="mirror") | Q(leader__isnull=True),
+                name="only_a_mirror_has_a_leader",
+            )
+        ]
 
     def __str__(self):
         return self.title or f"{self.team} {self.created_at:%Y-%m-%d}"
@@ -123,6 +153,10 @@ class Gesprek(models.Model):
     @property
     def display_code(self) -> str:
         return f"{self.join_code[:5]}-{self.join_code[5:]}"
+
+    @property
+    def is_mirror(self) -> bool:
+        return self.kind == Kind.MIRROR
 
     @property
     def is_closed(self) -> bool:
@@ -338,3 +372,29 @@ class GesprekArchive(models.Model):
 
     def __str__(self):
         return str(_("gesprek archive"))
+
+
+class MirrorSelfView(models.Model):
+    """The leader's own marks in a leader's mirror: per leader behaviour one Choice.
+
+    Seen by the leader only (organisations/policy.py, may_see_mirror); shown to the team (the
+    presenter screen and the report) only while `shared_at` is set, which the leader alone
+    does (meetings/mirror.py)."""
+
+    gesprek = models.OneToOneField(
+        Gesprek, on_delete=models.CASCADE, primary_key=True, related_name="self_view"
+    )
+    # {behaviour id (str): Choice value}: the behaviours the leader marked.
+    choices = models.JSONField(default=dict)
+    shared_at = models.DateTimeField(_("shared with the team at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leader's self-view")
+        verbose_name_plural = _("leaders' self-views")
+
+    def __str__(self):  # never the choices
+        return str(_("leader's self-view"))
+
+    @property
+    def shared(self) -> bool:
+        return self.shared_at is not None

@@ -53,19 +53,21 @@ class MeetingError(Exception):
 @transaction.atomic
 def gesprek_for_facilitator(user, public_id) -> Gesprek:
     """A gesprek of one of the user's teams, for the facilitator's pages of every app. Any
-    other gesprek is not found (404), so nobody learns that another team's gesprek exists."""
+    other gesprek is not found (404), so nobody learns that another team's gesprek exists; a
+    leader's mirror is found by its leader only (organisations/policy.py)."""
     from django.shortcuts import get_object_or_404
 
-    from gesprekskaarten.teams.services import teams_of
+    from gesprekskaarten.organisations.policy import facilitated_gesprekken
 
     return get_object_or_404(
-        Gesprek.objects.select_related("team", "deck_version__deck"),
+        facilitated_gesprekken(user).select_related("team", "deck_version__deck"),
         public_id=public_id,
-        team__in=teams_of(user),
     )
 
 
-def create_gesprek(*, team, user, principles, audience="both", threshold=3, title=""):
+def create_gesprek(
+    *, team, user, principles, audience="both", threshold=3, title="", kind="team", leader=None
+):
     if not principles:
         raise MeetingError(_("Choose at least one card."))
     if threshold < MIN_THRESHOLD:
@@ -83,6 +85,8 @@ def create_gesprek(*, team, user, principles, audience="both", threshold=3, titl
                     threshold=threshold,
                     title=title.strip(),
                     created_by=user,
+                    kind=kind,
+                    leader=leader,
                 )
             break
         except IntegrityError:

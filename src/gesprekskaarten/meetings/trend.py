@@ -74,6 +74,10 @@ def previous_gesprek(gesprek: Gesprek) -> Gesprek | None:
     return (
         Gesprek.objects.filter(
             team=gesprek.team_id,
+            # A mirror is compared with the same leader's mirror only, a team gesprek with team
+            # gesprekken only: they are about different things.
+            kind=gesprek.kind,
+            leader=gesprek.leader_id,
             step=Step.CLOSED,
             created_at__lt=gesprek.created_at,
             principles__slug__in=slugs,

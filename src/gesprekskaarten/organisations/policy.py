@@ -111,3 +111,33 @@ def team_creating_organisations(user):
 
 def may_create_teams(user, organisation) -> bool:
     return team_creating_organisations(user).filter(pk=organisation.pk).exists()
+
+
+# -- gesprekken, and a leader's mirror --------------------------------------------------------
+
+
+def facilitated_gesprekken(user):
+    """Gesprekken `user` may run and read: those of their teams, except a leader's mirror of
+    someone else. A mirror is its leader's alone (docs/leaders-mirror.md): the team's other
+    facilitators, administrators, analysts and superusers do not find it (404)."""
+    from django.db.models import Q
+
+    from gesprekskaarten.meetings.models import Gesprek, Kind
+
+    if not user.is_authenticated:
+        return Gesprek.objects.none()
+    return Gesprek.objects.filter(team__in=facilitated_teams(user)).filter(
+        ~Q(kind=Kind.MIRROR) | Q(leader=user)
+    )
+
+
+def may_see_mirror(user, gesprek) -> bool:
+    """The self-view and the comparison of a leader's mirror: its leader only, and only while
+    they facilitate its team. Anyone else sees them only as the team does, once the leader
+    shared them (the presenter screen, the report)."""
+    return (
+        gesprek.is_mirror
+        and user.is_authenticated
+        and gesprek.leader_id == user.pk
+        and may_facilitate(user, gesprek.team)
+    )

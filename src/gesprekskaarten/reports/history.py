@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gesprekskaarten.agreements.models import Agreement, Status
 from gesprekskaarten.decks.models import localized
-from gesprekskaarten.meetings.models import Gesprek
+from gesprekskaarten.meetings.models import Gesprek, Kind
 from gesprekskaarten.meetings.results import results_for
 from gesprekskaarten.teams.models import Team
 
@@ -172,7 +172,9 @@ def _trends(closed: list[Gesprek], language: str) -> list[PrincipleTrend]:
 def build_history(team: Team, language: str | None = None) -> TeamHistory:
     language = (language or get_language() or "nl").split("-")[0]
     gesprekken = list(
-        Gesprek.objects.filter(team=team)
+        # A leader's mirror is about one person and is its leader's (docs/leaders-mirror.md):
+        # never in the team's history, shared or not.
+        Gesprek.objects.filter(team=team, kind=Kind.TEAM)
         .select_related("deck_version__deck", "team", "archive")
         .prefetch_related("principles")
         .annotate(participant_count=Count("participants", distinct=True))

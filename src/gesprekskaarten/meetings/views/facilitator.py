@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 
 from gesprekskaarten.core.forms import posted
 from gesprekskaarten.decks.services import default_deck_version
-from gesprekskaarten.organisations.policy import Rule, allow, team_creating_organisations
+from gesprekskaarten.organisations.policy import (
+    Rule,
+    allow,
+    facilitated_gesprekken,
+    team_creating_organisations,
+)
 from gesprekskaarten.teams.services import teams_of
 
 from .. import discussion, presenter, screens, services
@@ -47,7 +52,7 @@ def _join_url(request, gesprek) -> str:
 @allow(Rule.SIGNED_IN)
 def dashboard(request):
     teams = teams_of(request.user)
-    gesprekken = Gesprek.objects.filter(team__in=teams).select_related("team")[:100]
+    gesprekken = facilitated_gesprekken(request.user).select_related("team")[:100]
     return render(
         request, "meetings/facilitator/dashboard.html", {"teams": teams, "gesprekken": gesprekken}
     )
