@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from gesprekskaarten.accounts import second_factor
 from gesprekskaarten.agreements import services as agreements
-from gesprekskaarten.meetings import discussion, services, themes
+from gesprekskaarten.meetings import discussion, mirror, services, themes
 from gesprekskaarten.meetings.models import Step
 from gesprekskaarten.meetings.views.participant import cookie_name
 from gesprekskaarten.organisations.models import Invitation, Role
@@ -56,6 +56,7 @@ ALLOWED = {
     Rule.ORGANISATION_ADMIN: {"administrator"},
     Rule.TEAM_CREATOR: {"administrator", "facilitator", "other facilitator"},
     Rule.SUPERUSER: {"superuser"},
+    Rule.MIRROR_LEADER: {"facilitator"},  # the facilitator leads the mirror of team A
 }
 
 
@@ -115,6 +116,18 @@ def world(db):
     note = discussion.add_note(participant, "Een notitie")
     theme = themes.create_theme(gesprek, "Rode draad", [note.pk])
     agreement = agreements.create_agreement(gesprek, facilitator, what="Vaker feedback")
+    # A leader's mirror of team A, led by the facilitator, its team's marking closed (so every
+    # page of it has something to show), its self-view not shared.
+    leaders_mirror = mirror.create_mirror(
+        team=team_a, leader=facilitator, principles=list(gesprek.principles.all())
+    )
+    behaviour = services.behaviours_of(leaders_mirror).first()
+    mirror.save_self_view(leaders_mirror, {behaviour.pk: "recognised"})
+    services.set_step(leaders_mirror, Step.MARKING)
+    for _person in range(3):
+        member, _member_token = services.join(leaders_mirror)
+        services.save_answers(member, {behaviour.pk: ("missing", False)})
+    leaders_mirror = services.set_step(leaders_mirror, Step.RESULTS)
     for account in users.all():  # a second factor being set up: its QR code is a page
         second_factor.start_setup(account)
     invitation = Invitation(
@@ -138,6 +151,7 @@ def world(db):
         "organisation": organisation,
         "team": team_a,
         "gesprek": gesprek,
+        "mirror": leaders_mirror,
         "note": note,
         "theme": theme,
         "agreement": agreement,
@@ -175,6 +189,7 @@ def url_kwargs(route: str, world) -> dict:
         "organisatie/": {"slug": world["organisation"].slug},
         "inloggen/organisatie/": {"slug": world["organisation"].slug},
         "wachtwoord-vergeten/": {"token": default_token_generator.make_token(reset_user)},
+        "begeleiden/<uuid:public_id>/spiegel/": {"public_id": world["mirror"].public_id},
     }
     for prefix, overrides in by_prefix.items():
         if route.startswith(prefix):
@@ -225,6 +240,29 @@ def test_each_visitor_gets_what_the_policy_promises(route, view, world):
     rule = rule_for(route, view)
     assert rule is not None, f"{route} has no rule"
     path = concrete(route, url_kwargs(route, world))
+    wrong = wrong_answers(path, rule, world)
+    assert not wrong, f"{rule.value} {path}: " + "; ".join(wrong)
+
+
+MIRROR_ROUTES = [(route, view) for route, view in CONCRETE_ROUTES if "<uuid:public_id>" in route]
+
+
+@pytest.mark.parametrize("route,view", MIRROR_ROUTES, ids=[route for route, _ in MIRROR_ROUTES])
+def test_a_leaders_mirror_is_its_leaders_alone(route, view, world):
+    """Every page of a gesprek, asked for the leader's mirror instead: the team's facilitator
+    who leads it gets in; nobody else does (docs/leaders-mirror.md). In the matrix's world the
+    leader is the only facilitator of team A; tests/meetings/test_mirror_views.py adds a
+    second one, who gets a 404 as well."""
+    rule = rule_for(route, view)
+    if rule == Rule.TEAM_FACILITATOR:
+        rule = Rule.MIRROR_LEADER  # for a mirror, a team facilitator's page is its leader's
+    assert rule == Rule.MIRROR_LEADER, f"{route}: {rule}"
+    path = concrete(route, {**url_kwargs(route, world), "public_id": world["mirror"].public_id})
+    wrong = wrong_answers(path, rule, world)
+    assert not wrong, f"{rule.value} {path}: " + "; ".join(wrong)
+
+
+def wrong_answers(path, rule, world) -> list[str]:
     wrong = []
     for visitor in VISITORS:
         response = request(client_for(visitor, world), path)
@@ -253,4 +291,4 @@ def test_each_visitor_gets_what_the_policy_promises(route, view, world):
                 wrong.append(f"{visitor} reached the admin ({status})")
         elif status not in (403, 404):
             wrong.append(f"{visitor} was let in ({status})")
-    assert not wrong, f"{rule.value} {path}: " + "; ".join(wrong)
+    return wrong

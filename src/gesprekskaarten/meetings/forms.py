@@ -125,3 +125,39 @@ class NoteForm(forms.Form):
 
 class TimerForm(forms.Form):
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=120, initial=5)
+
+
+class MirrorForm(NewGesprekForm):
+    """A leader's mirror: the team, the cards and k; the behaviours are the leader ones."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["audience"]
+        self.fields["team"].help_text = _(
+            "The team that marks your behaviour as its leader. You run the mirror yourself."
+        )
+        self.fields["threshold"].help_text = _(
+            "You see the team's answers on a behaviour only when at least this many people "
+            "answered it. At least 2; 3 is usual."
+        )
+
+
+class SelfViewForm(forms.Form):
+    """The leader's own marks: one choice per leader behaviour, all optional."""
+
+    def __init__(self, *args, behaviours, choices, disabled=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.behaviour_ids = []
+        for behaviour in behaviours:
+            self.fields[f"choice-{behaviour.pk}"] = forms.ChoiceField(
+                label=behaviour.pk,
+                choices=Choice.choices,
+                required=False,
+                widget=forms.RadioSelect,
+                initial=choices.get(behaviour.pk),
+                disabled=disabled,
+            )
+            self.behaviour_ids.append(behaviour.pk)
+
+    def choices(self) -> dict[int, str]:
+        return {pk: self.cleaned_data.get(f"choice-{pk}") or "" for pk in self.behaviour_ids}

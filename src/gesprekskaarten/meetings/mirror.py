@@ -33,10 +33,16 @@ TEAM_ONLY = "team_only"  # the team sees it, you do not
 SAME = "same"  # you and the team see it alike
 OTHER = "other"  # no clear difference: "I don't know", not marked, or a divided team
 GROUPS = (YOU_ONLY, TEAM_ONLY, SAME, OTHER)
-GROUP_LABELS = {
+GROUP_LABELS = {  # as the leader reads them
     YOU_ONLY: gettext_lazy("You see it, the team does not"),
     TEAM_ONLY: gettext_lazy("The team sees it, you do not"),
     SAME: gettext_lazy("You and the team see it the same way"),
+    OTHER: gettext_lazy("No clear difference"),
+}
+TEAM_GROUP_LABELS = {  # as the team reads them, once shared
+    YOU_ONLY: gettext_lazy("Our leader sees it, the team does not"),
+    TEAM_ONLY: gettext_lazy("The team sees it, our leader does not"),
+    SAME: gettext_lazy("Our leader and the team see it the same way"),
     OTHER: gettext_lazy("No clear difference"),
 }
 
@@ -159,7 +165,13 @@ class Comparison:
     @property
     def groups(self) -> list[dict]:
         return [
-            {"name": name, "label": GROUP_LABELS[name], "rows": self.group(name)} for name in GROUPS
+            {
+                "name": name,
+                "label": GROUP_LABELS[name],
+                "team_label": TEAM_GROUP_LABELS[name],
+                "rows": self.group(name),
+            }
+            for name in GROUPS
         ]
 
 

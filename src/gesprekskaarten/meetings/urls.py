@@ -2,7 +2,7 @@ from django.urls import path
 
 from gesprekskaarten.core import converters  # noqa: F401  (registers <id:...>)
 
-from .views import discussion, facilitator, participant
+from .views import discussion, facilitator, mirror, participant
 
 app_name = "meetings"
 
@@ -19,6 +19,15 @@ urlpatterns = [
     # Facilitators: logged in, member of the gesprek's team.
     path("begeleiden/", facilitator.dashboard, name="dashboard"),
     path("begeleiden/nieuw/", facilitator.new, name="new"),
+    # A leader's mirror (views/mirror.py): its pages are its leader's only.
+    path("begeleiden/spiegel/nieuw/", mirror.new, name="mirror_new"),
+    path("begeleiden/<uuid:public_id>/spiegel/zelfbeeld/", mirror.self_view, name="self_view"),
+    path(
+        "begeleiden/<uuid:public_id>/spiegel/vergelijking/",
+        mirror.comparison,
+        name="comparison",
+    ),
+    path("begeleiden/<uuid:public_id>/spiegel/delen/", mirror.share, name="share"),
     path("begeleiden/<uuid:public_id>/", facilitator.control, name="control"),
     path("begeleiden/<uuid:public_id>/scherm/", facilitator.presenter_screen, name="presenter"),
     path("begeleiden/<uuid:public_id>/qr.svg", facilitator.qr_code, name="qr"),

@@ -27,6 +27,7 @@ class Rule(enum.Enum):
     ORGANISATION_ADMIN = "organisation administrator"  # of the organisation in the URL
     TEAM_CREATOR = "team creator"  # may create teams in the organisation in the URL
     SUPERUSER = "superuser"  # the Django admin
+    MIRROR_LEADER = "leader of the mirror"  # the leader of the mirror in the URL (may_see_mirror)
 
 
 # Rules that need an account: the decorator sends anyone else to the login page.
@@ -35,6 +36,7 @@ SIGNED_IN_RULES = {
     Rule.TEAM_FACILITATOR,
     Rule.ORGANISATION_ADMIN,
     Rule.TEAM_CREATOR,
+    Rule.MIRROR_LEADER,
 }
 
 

@@ -108,6 +108,12 @@ def join(request, code):
     if problem:
         status = 404 if gesprek is None else 410
         return render(request, "meetings/join_problem.html", {"problem": problem}, status=status)
+    if gesprek.is_mirror and request.user.is_authenticated and gesprek.leader_id == request.user.pk:
+        # The leader of a mirror is not one of its participants: they mark themself on their
+        # own page. (Someone signed out cannot be told apart: docs/leaders-mirror.md.)
+        return render(
+            request, "meetings/mirror/join_refused.html", {"gesprek": gesprek}, status=403
+        )
     if _participant_or_none(request, gesprek):
         return redirect("meetings:gesprek", code=gesprek.join_code)
     form = JoinForm(posted(request))
