@@ -130,6 +130,17 @@ def group_of(own: str, counts: Counts) -> str:
     return YOU_ONLY if own == Choice.RECOGNISED else TEAM_ONLY
 
 
+def diverging(counts: Counts) -> dict:
+    """The team's answers as a diverging bar (SVG units 0-100): "I do not see this" to the left
+    of the middle, "I see this" to the right, in percent of those who answered."""
+    answered = counts.answered or 1
+    return {
+        "missing": f"{50 * counts.missing / answered:.2f}",
+        "recognised": f"{50 * counts.recognised / answered:.2f}",
+        "missing_x": f"{50 - 50 * counts.missing / answered:.2f}",
+    }
+
+
 @dataclass
 class Row:
     behaviour: object  # decks.models.Behaviour
@@ -142,14 +153,7 @@ class Row:
         return Choice(self.own).label if self.own else _("not marked")
 
     def diverging(self) -> dict:
-        """The team's bar as a diverging picture: "I do not see this" to the left of the
-        middle, "I see this" to the right, in percent of those who answered."""
-        answered = self.counts.answered or 1
-        return {
-            "missing": f"{50 * self.counts.missing / answered:.2f}",
-            "recognised": f"{50 * self.counts.recognised / answered:.2f}",
-            "missing_x": f"{50 - 50 * self.counts.missing / answered:.2f}",
-        }
+        return diverging(self.counts)
 
 
 @dataclass
@@ -228,6 +232,11 @@ def set_shared(gesprek: Gesprek, leader, shared: bool) -> MirrorSelfView:
         return view
     view.shared_at = timezone.now() if shared else None
     view.save(update_fields=["shared_at"])
+    if gesprek.step == Step.RESULTS:  # the presenter turns to the comparison, or away from it
+        from . import presenter
+
+        gesprek.presenter_page = len(presenter.pages(results_for(gesprek))) if shared else 0
+        gesprek.save(update_fields=["presenter_page"])
     action = Action.MIRROR_SHARED if shared else Action.MIRROR_UNSHARED
     record(leader, action, organisation=gesprek.team.organisation, target=str(gesprek))
     events.step_changed(gesprek)  # every screen shows the gesprek as it is now

@@ -7,9 +7,11 @@ when it has more behaviours than fit on a 16:9 screen ("part 1 of 2").
 
 from dataclasses import dataclass, field
 
+from .mirror import GROUPS
 from .results import CardResult, Counts
 
 ROWS_PER_PAGE = 8  # behaviours per page: two lines of text and a bar each fit 1280x720
+MIRROR_ROWS_PER_PAGE = 5  # a shared mirror's rows also say the leader's view and the group
 BAR_WIDTH = 1000  # the bars' SVG units
 MIN_LABEL_WIDTH = 70  # a segment narrower than this carries no number (it would not fit)
 ANSWERS = ("recognised", "missing", "unsure")
@@ -57,6 +59,10 @@ class Page:
     rows: list[Row] = field(default_factory=list)
     part: int = 1
     parts: int = 1
+    # A leader's mirror its leader shared (meetings/mirror.py): its comparison pages come
+    # after the cards; `mirror_rows` are mirror.Row (differences first).
+    is_mirror: bool = False
+    mirror_rows: list = field(default_factory=list)
 
 
 def _most(shown, name: str):
@@ -65,7 +71,8 @@ def _most(shown, name: str):
     return best.behaviour.pk if best and getattr(best.counts, name) else None
 
 
-def pages(results: list[CardResult]) -> list[Page]:
+def pages(results: list[CardResult], comparison=None) -> list[Page]:
+    """The overview, the cards, and the pages of a shared mirror's `comparison` (or None)."""
     overview = Page(0, bars=[(card, Bar(card.summary) if card.shown else None) for card in results])
     made = [overview]
     for card in results:
@@ -88,4 +95,12 @@ def pages(results: list[CardResult]) -> list[Page]:
         chunks = chunks or [[]]
         for part, chunk in enumerate(chunks, start=1):
             made.append(Page(len(made), card=card, rows=chunk, part=part, parts=len(chunks)))
+    if comparison is not None:
+        rows = [row for name in GROUPS for row in comparison.group(name)]
+        size = MIRROR_ROWS_PER_PAGE
+        chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
+        for part, chunk in enumerate(chunks, start=1):
+            made.append(
+                Page(len(made), is_mirror=True, mirror_rows=chunk, part=part, parts=len(chunks))
+            )
     return made

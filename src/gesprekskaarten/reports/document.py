@@ -25,8 +25,25 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def report_document(summary: Summary) -> dict:
+def mirror_data(summary: Summary) -> dict:
+    """A shared leader's mirror: per behaviour the leader's view and the team's counts."""
     return {
+        "left_out": summary.mirror.too_few,
+        "behaviours": [
+            {
+                "key": row.key,
+                "text": row.text,
+                "leader_view": row.own or None,
+                "difference": row.group,
+                "counts": counts_data(row.counts),
+            }
+            for row in summary.mirror.rows
+        ],
+    }
+
+
+def report_document(summary: Summary) -> dict:
+    document = {
         "schema_version": SCHEMA_VERSION,
         "language": summary.language,
         "gesprek": {
@@ -99,3 +116,6 @@ def report_document(summary: Summary) -> dict:
             for a in summary.agreements
         ],
     }
+    if summary.mirror is not None:  # only a leader's mirror its leader shared
+        document["mirror"] = mirror_data(summary)
+    return document

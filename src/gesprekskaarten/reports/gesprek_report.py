@@ -187,6 +187,34 @@ def report_view(summary: Summary, typed: Callable[[str], str] = str) -> dict:
         "votes": votes,
         "agreements": agreements,
         "follow_up": text.follow_up(summary.follow_up_on),
+        "mirror": _mirror_view(summary, typed),
+    }
+
+
+def _mirror_view(summary: Summary, typed) -> dict | None:
+    """A shared leader's mirror: per group its behaviours, the leader's view and the team's
+    counts (I see this, I do not see this, I don't know). None for anything else."""
+    if summary.mirror is None:
+        return None
+    return {
+        "note": text.mirror_note(summary.threshold),
+        "groups": [
+            {
+                "title": f"{group['team_label']} ({len(group['rows'])})",
+                "rows": [
+                    {
+                        "text": typed(row.text),
+                        "own": str(row.own_label),
+                        "counts": [row.counts.recognised, row.counts.missing, row.counts.unsure],
+                    }
+                    for row in group["rows"]
+                ],
+            }
+            for group in summary.mirror.groups
+        ],
+        "left_out": text.mirror_left_out(summary.mirror.too_few, summary.threshold)
+        if summary.mirror.too_few
+        else "",
     }
 
 
@@ -227,6 +255,7 @@ def render_markdown(summary: Summary) -> bytes:
                     else [md(label["too_few"]), "", "", ""]
                 )
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += _markdown_mirror(view)
     no_notes = label["no_notes"]
     lines += _markdown_groups(label["questions"], view["questions"], no_notes, no_notes)
     lines += _markdown_groups(label["themes"], view["themes"], label["no_themes"], no_notes)
@@ -253,6 +282,27 @@ def render_markdown(summary: Summary) -> bytes:
         lines += [f"- **{md(name)}:** {md(value)}" for name, value in facts if value]
     lines += ["", f"## {md(label['follow_up'])}", "", md(view["follow_up"]), ""]
     return "\n".join(lines).encode()
+
+
+def _markdown_mirror(view: dict) -> list[str]:
+    mirror, label = view["mirror"], view["labels"]
+    if mirror is None:
+        return []
+    lines = ["", f"## {md(label['mirror'])}", "", md(mirror["note"])]
+    columns = [label[name] for name in ("behaviour", "leader_view", "recognised", "missing")]
+    columns.append(label["unsure"])
+    for group in mirror["groups"]:
+        lines += ["", f"### {md(group['title'])}", ""]
+        if not group["rows"]:
+            lines.append(md(label["none"]))
+            continue
+        lines += ["| " + " | ".join(md(c) for c in columns) + " |", "| --- | --- |" + " ---: |" * 3]
+        for row in group["rows"]:
+            cells = [md(row["text"]), md(row["own"]), *(str(n) for n in row["counts"])]
+            lines.append("| " + " | ".join(cells) + " |")
+    if mirror["left_out"]:
+        lines += ["", md(mirror["left_out"])]
+    return lines
 
 
 def _markdown_groups(heading: str, groups: list[dict], empty: str, no_notes: str) -> list[str]:

@@ -50,6 +50,9 @@ def report_labels() -> dict[str, str]:
         "principles": _("Principles"),
         "follow_up": _("Follow-up"),
         "shared_place": _("shared place"),
+        "mirror": _("Our leader's view beside the team's"),
+        "leader_view": _("Our leader"),
+        "none": _("None."),
     }
 
 
@@ -102,3 +105,18 @@ def follow_up(date) -> str:
     if not date:
         return _("No follow-up date was set.")
     return _("The team meets again on %(date)s.") % {"date": long_date(date)}
+
+
+def mirror_note(k: int) -> str:
+    return _(
+        "Our leader shared this comparison with the team. Only behaviours that at least %(k)s "
+        "team members answered."
+    ) % {"k": k}
+
+
+def mirror_left_out(n: int, k: int) -> str:
+    return ngettext(
+        "%(n)s behaviour had fewer than %(k)s answers from the team and is left out.",
+        "%(n)s behaviours had fewer than %(k)s answers from the team and are left out.",
+        n,
+    ) % {"n": n, "k": k}

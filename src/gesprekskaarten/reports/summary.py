@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from gesprekskaarten.agreements.models import Agreement, AgreementChange, Status
 from gesprekskaarten.decks.models import GuidingQuestion, localized
-from gesprekskaarten.meetings.models import AudienceChoice, Gesprek, Note, Step
+from gesprekskaarten.meetings import mirror
+from gesprekskaarten.meetings.models import AudienceChoice, Choice, Gesprek, Note, Step
 from gesprekskaarten.meetings.results import Counts, results_for
 from gesprekskaarten.meetings.themes import ThemeView, themes_of
 from gesprekskaarten.meetings.voting import VoteResult, closed_vote_results
@@ -69,6 +71,41 @@ class AgreementRow:
 
 
 @dataclass
+class MirrorRow:
+    key: str
+    text: str
+    own: str  # the leader's Choice value, or "" when not marked
+    group: str  # meetings/mirror.py: you_only, team_only, same or other
+    counts: Counts  # the team's, at or above k
+
+    @property
+    def own_label(self) -> str:
+        return Choice(self.own).label if self.own else _("not marked")
+
+    def diverging(self) -> dict:
+        return mirror.diverging(self.counts)
+
+
+@dataclass
+class MirrorSummary:
+    """A leader's mirror's comparison, in a summary only once its leader shared it."""
+
+    rows: list[MirrorRow]
+    too_few: int  # behaviours below k: left out
+
+    @property
+    def groups(self) -> list[dict]:
+        return [
+            {
+                "name": name,
+                "team_label": mirror.TEAM_GROUP_LABELS[name],
+                "rows": [row for row in self.rows if row.group == name],
+            }
+            for name in mirror.GROUPS
+        ]
+
+
+@dataclass
 class Summary:
     public_id: str
     title: str
@@ -91,6 +128,7 @@ class Summary:
     votes: list[VoteResult]
     agreements: list[AgreementRow]
     follow_up_on: datetime.date | None
+    mirror: MirrorSummary | None = None  # a leader's mirror its leader shared; else None
 
     @property
     def date(self) -> datetime.date:
@@ -238,7 +276,28 @@ def build_summary(gesprek: Gesprek, language: str | None = None) -> Summary:
         votes=closed_vote_results(gesprek),
         agreements=_agreements(gesprek, language, fallback),
         follow_up_on=gesprek.follow_up_on,
+        mirror=_mirror(gesprek, language, fallback),
     )
+
+
+def _mirror(gesprek: Gesprek, language: str, fallback: str) -> MirrorSummary | None:
+    """The comparison of a leader's mirror, only when its leader shared it: never otherwise,
+    whoever reads the summary (docs/leaders-mirror.md)."""
+    comparison = mirror.shared_comparison(gesprek)
+    if comparison is None:
+        return None
+    rows = [
+        MirrorRow(
+            key=row.behaviour.key,
+            text=localized(row.behaviour.text, language, fallback),
+            own=row.own,
+            group=row.group,
+            counts=row.counts,
+        )
+        for name in mirror.GROUPS
+        for row in comparison.group(name)
+    ]
+    return MirrorSummary(rows, comparison.too_few)
 
 
 def summary_context(gesprek: Gesprek) -> dict:

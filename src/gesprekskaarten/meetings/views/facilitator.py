@@ -23,7 +23,7 @@ from gesprekskaarten.organisations.policy import (
 )
 from gesprekskaarten.teams.services import teams_of
 
-from .. import discussion, presenter, screens, services
+from .. import discussion, mirror, presenter, screens, services
 from ..forms import NewGesprekForm, TimerForm
 from ..models import Gesprek, Step
 
@@ -120,8 +120,14 @@ def presenter_screen(request, public_id):
     return render(request, "meetings/facilitator/presenter.html", context)
 
 
+def presenter_pages(gesprek, results) -> list:
+    """The presenter's pages of the results, with a leader's mirror's comparison once its
+    leader shared it (never before: the presenter is seen by the room)."""
+    return presenter.pages(results, mirror.shared_comparison(gesprek))
+
+
 def _pages_context(gesprek, results) -> dict:
-    pages = presenter.pages(results)
+    pages = presenter_pages(gesprek, results)
     page = min(gesprek.presenter_page, len(pages) - 1)
     return {"pages": pages, "page": pages[page]}
 
@@ -132,7 +138,7 @@ def presenter_page(request, public_id):
     """Page the presenter screen through the results from the control page."""
     gesprek = own_gesprek(request, public_id)
     page = request.POST.get("page", "")
-    last = len(presenter.pages(screens.results_context(gesprek)["results"])) - 1
+    last = len(presenter_pages(gesprek, screens.results_context(gesprek)["results"])) - 1
     try:
         services.set_presenter_page(gesprek, int(page) if page.isdigit() else 0, last)
     except services.MeetingError as problem:
