@@ -253,12 +253,15 @@ def focus_info(page):
             const el = document.activeElement;
             const style = getComputedStyle(el);
             const after = getComputedStyle(el, '::after');  // cards draw the ring on ::after
+            // A choice's radio button draws its ring on its label (.gk-choice).
+            const label = el.matches('input') && el.nextElementSibling?.matches('label')
+                ? getComputedStyle(el.nextElementSibling) : after;
             const rect = el.getBoundingClientRect();
             const all = Array.from(document.querySelectorAll('*'));
             return {
                 tag: el.tagName, id: el.id, text: (el.innerText || '').trim().slice(0, 40),
                 index: all.indexOf(el),
-                outline: [style, after].some(
+                outline: [style, after, label].some(
                     (s) => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2),
                 shadow: style.boxShadow !== 'none',
                 visible: rect.width > 0 && rect.height > 0,

@@ -141,4 +141,9 @@ def test_the_mirror_pages_pass_the_nu_html_checker(tmp_path):
     pages["comparison"] = client.get(urls(gesprek)["comparison"]).content
     pages["share"] = client.get(urls(gesprek)["share"]).content
     pages["control"] = client.get(urls(gesprek)["control"]).content
+    mirror.set_shared(gesprek, leader, True)
+    pages["presenter-shared"] = client.get(urls(gesprek)["presenter"]).content
+    pages["control-shared"] = client.get(urls(gesprek)["control"]).content
+    services.set_step(gesprek, Step.CLOSED)
+    pages["closed-shared"] = client.get(urls(gesprek)["control"]).content
     assert html_errors(pages, tmp_path) == []
