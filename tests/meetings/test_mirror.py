@@ -205,3 +205,15 @@ def test_the_team_archive_keeps_a_mirror_only_once_its_leader_shared_it():
     mirror.set_shared(shared, other_leader, True)
     services.set_step(shared, Step.CLOSED)
     assert archive._ended_ids(other_team) == [shared.pk]
+
+
+def test_deleting_an_ended_mirror_takes_the_self_view_with_it():
+    from gesprekskaarten.lifecycle.services import delete_gesprek
+    from gesprekskaarten.meetings.models import MirrorSelfView
+
+    leader, _team, gesprek = start_mirror(cards=1)
+    ids = list(services.behaviours_of(gesprek).values_list("pk", flat=True))
+    mirror.save_self_view(gesprek, {ids[0]: R})
+    gesprek = services.set_step(gesprek, Step.CLOSED)
+    delete_gesprek(gesprek, leader)
+    assert not MirrorSelfView.objects.exists() and not Gesprek.objects.exists()

@@ -38,6 +38,7 @@ from gesprekskaarten.meetings.models import (
     DotVote,
     Gesprek,
     GesprekArchive,
+    MirrorSelfView,
     Note,
     Participant,
     PlacedDots,
@@ -218,6 +219,7 @@ def _delete_gesprekken(gesprekken) -> None:
     Participant.objects.filter(gesprek__in=gesprekken).delete()
     Theme.objects.filter(gesprek__in=gesprekken).delete()
     GesprekArchive.objects.filter(gesprek__in=gesprekken).delete()
+    MirrorSelfView.objects.filter(gesprek__in=gesprekken).delete()  # a leader's own view
     Event.objects.filter(channel__in=_channels(gesprekken)).delete()
     Channel.objects.filter(name__in=_channels(gesprekken)).delete()
     _forget_in_admin_log(Gesprek, gesprekken)

@@ -7,6 +7,9 @@
 | `progress` | `{"done", "total"}` | `{"done", "total"[, "participants"]}` |
 | `page` (presenter paged) | nothing | `{"page"}` |
 
+A leader's mirror sharing its comparison, or no longer sharing it, publishes `step` too
+(meetings/mirror.py, set_shared): every screen shows the gesprek as it is now.
+
 Participant content is rendered once per language for everyone (meetings/screens.py) and the
 same bytes go to every phone; live.js swaps it in and fills in the person's own parts. The
 facilitator's screens (one or two per gesprek) fetch their page on `step` and `update`.
