@@ -1,5 +1,6 @@
 """Gesprekken in the admin. Participants, names and answers are deliberately not registered:
-the admin shows aggregates only, the same as every other channel."""
+the admin shows aggregates only, the same as every other channel. A leader's own view in a
+mirror (MirrorSelfView) is not registered either: only the leader sees it."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +12,13 @@ from .models import Gesprek
 @admin.register(Gesprek)
 class GesprekAdmin(admin.ModelAdmin):
     list_display = ["__str__", "team", "step", "created_at", "participant_count"]
-    list_filter = ["step", "team"]
+    list_filter = ["step", "kind", "team"]
     search_fields = ["title", "team__name"]
     fields = [
         "title",
         "team",
+        "kind",
+        "leader",
         "deck_version",
         "audience",
         "threshold",
@@ -31,6 +34,8 @@ class GesprekAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "team",
+        "kind",
+        "leader",
         "deck_version",
         "step",
         "join_code",
@@ -45,6 +50,8 @@ class GesprekAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The threshold is fixed once marking has started (Gesprek.save refuses it too).
         fixed = ["threshold"] if obj is not None and obj.marking_started else []
+        if obj is not None and obj.is_mirror:  # a leader's mirror asks about leaders only
+            fixed.append("audience")
         return [*self.readonly_fields, *fixed]
 
     def has_add_permission(self, request):
