@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.http import Http404
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gesprekskaarten.audit.models import Action, AuditEvent
@@ -14,13 +14,14 @@ from gesprekskaarten.lifecycle import archive
 from gesprekskaarten.live.models import Event
 from gesprekskaarten.meetings import mirror, services, trend
 from gesprekskaarten.meetings.models import Choice, Gesprek, Kind, Step
-from gesprekskaarten.meetings.results import Counts
+from gesprekskaarten.meetings.results import Counts, apply_threshold
 from gesprekskaarten.organisations.models import Role
 from gesprekskaarten.organisations.policy import facilitated_gesprekken, may_see_mirror
 from gesprekskaarten.organisations.services import add_member
 from gesprekskaarten.reports.history import build_history
 from gesprekskaarten.teams.services import add_facilitator
 from tests.factories import make_facilitator, make_gesprek
+from tests.meetings.test_trend import deck_side, gesprek_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,21 @@ def test_deleting_an_ended_mirror_takes_the_self_view_with_it():
     gesprek = services.set_step(gesprek, Step.CLOSED)
     delete_gesprek(gesprek, leader)
     assert not MirrorSelfView.objects.exists() and not Gesprek.objects.exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    k=st.integers(2, 6),
+    answers=gesprek_answers(deck_side(100)),
+    own=st.lists(st.sampled_from(["", R, M, U]), min_size=6, max_size=6),
+)
+def test_the_comparison_never_holds_a_behaviour_below_k(k, answers, own):
+    behaviours = deck_side(100)
+    cards = apply_threshold(behaviours, *answers, k)
+    per_behaviour, per_card = answers
+    rows, too_few = mirror.compare(cards, dict(zip([b.pk for b in behaviours], own, strict=True)))
+    assert len(rows) + too_few == len(behaviours)
+    for row in rows:
+        assert row.counts.respondents >= k
+        assert per_card[row.behaviour.principle.pk] >= k
+        assert row.counts is per_behaviour[row.behaviour.pk]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from . import events, services
 from .models import AudienceChoice, Choice, Gesprek, Kind, MirrorSelfView, Step
-from .results import Counts, results_for
+from .results import CardResult, Counts, results_for
 from .services import MeetingError
 
 # Until the team's marking has closed the leader may (re)mark their own view; from then on it
@@ -190,17 +190,24 @@ def comparison(gesprek: Gesprek) -> Comparison | None:
         return None
     view = self_view_of(gesprek)
     own = {int(pk): choice for pk, choice in view.choices.items()}
-    made = Comparison(gesprek, shared=view.shared)
-    for card in results_for(gesprek):
+    rows, too_few = compare(results_for(gesprek), own)
+    return Comparison(gesprek, rows, too_few, shared=view.shared)
+
+
+def compare(cards: list[CardResult], own: dict[int, str]) -> tuple[list[Row], int]:
+    """Rows for the behaviours `cards` show (results.py applied k: a hidden one has no
+    counts), and how many behaviours are left out."""
+    rows, too_few = [], 0
+    for card in cards:
         for result in card.behaviours:
             if result.shown and result.counts.answered:
                 choice = own.get(result.behaviour.pk, "")
-                made.rows.append(
+                rows.append(
                     Row(result.behaviour, choice, result.counts, group_of(choice, result.counts))
                 )
             else:
-                made.too_few += 1
-    return made
+                too_few += 1
+    return rows, too_few
 
 
 def shared_comparison(gesprek: Gesprek) -> Comparison | None:
