@@ -2,6 +2,7 @@
 them: every page, live event, report, export, log line and admin page is searched. Once
 shared, the presenter screen and the report show them; stopping takes them off again."""
 
+import datetime
 import io
 import json
 import logging
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from gesprekskaarten.audit.models import AuditEvent
 from gesprekskaarten.live.models import Event
@@ -168,3 +170,19 @@ def test_shared_the_presenter_and_the_report_show_it_and_stopping_takes_it_off()
     with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))) as zipped:
         assert '"leader_view":"recognised"' in zipped.read("archive.json").decode()
     assert Gesprek.objects.get(pk=gesprek.pk).self_view.shared
+
+
+def test_after_retention_the_comparison_and_the_shared_report_stay_the_same():
+    from gesprekskaarten.meetings import retention
+
+    leader, _team, gesprek, _phones = marked_mirror()
+    gesprek = services.set_step(gesprek, Step.RESULTS)
+    mirror.set_shared(gesprek, leader, True)
+    gesprek = services.set_step(gesprek, Step.CLOSED)
+    before = render_report(gesprek, "json", "en")
+    groups = [(row.behaviour.pk, row.group) for row in mirror.comparison(gesprek).rows]
+    assert retention.apply(gesprek.pk, timezone.now() + datetime.timedelta(days=1)) is not None
+    gesprek = Gesprek.objects.get(pk=gesprek.pk)
+    assert gesprek.raw_deleted_at is not None and not gesprek.participants.exists()
+    assert render_report(gesprek, "json", "en") == before
+    assert [(row.behaviour.pk, row.group) for row in mirror.comparison(gesprek).rows] == groups
