@@ -10,7 +10,7 @@ from gesprekskaarten.decks.services import default_deck_version
 from gesprekskaarten.meetings import mirror, services
 from gesprekskaarten.meetings.models import Choice, Gesprek, Kind, Step
 from gesprekskaarten.teams.services import add_facilitator
-from tests.factories import make_facilitator
+from tests.factories import make_facilitator, make_gesprek
 from tests.htmlcheck import checker, html_errors
 from tests.meetings.test_mirror import start_mirror, team_marks
 
@@ -109,6 +109,10 @@ def test_nobody_but_the_leader_reaches_the_mirror_pages():
     report = reverse("reports:gesprek_report", args=[gesprek.public_id, "json"])
     assert other_client.get(report).status_code == 404
     assert gesprek.title not in other_client.get(reverse("meetings:dashboard")).content.decode()
+    # A team gesprek has no self-view, comparison or sharing, not even for its facilitator.
+    team_gesprek = make_gesprek(team=team, user=leader)
+    for name in ("self_view", "comparison", "share"):
+        assert signed_in(leader).get(urls(team_gesprek)[name]).status_code == 404
 
 
 def test_the_leader_cannot_join_their_own_mirror_and_participants_read_about_their_leader():
