@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     GESPREK_DELETED = "gesprek_deleted", _("deleted a gesprek")
     TEAM_DELETED = "team_deleted", _("deleted a team")
     ORGANISATION_DELETED = "organisation_deleted", _("deleted an organisation")
+    INSIGHT_DOWNLOADED = "insight_downloaded", _("downloaded organisation insight")
 
 
 class AuditEvent(models.Model):
