@@ -199,7 +199,7 @@ def deck_versions(figures_list: list[dict]) -> list:
     }
     versions = [default] if default else []
     for deck in Deck.objects.filter(slug__in=slugs).order_by("slug"):
-        version = deck.latest_version()
+        version = deck.latest_version
         if version and version not in versions:
             versions.append(version)
     return versions
