@@ -2,8 +2,10 @@
 published, the current quarter never, gone with the organisation."""
 
 import datetime
+import random
 
 from gesprekskaarten.insight import services
+from gesprekskaarten.insight.demo import closed_gesprek
 from gesprekskaarten.insight.figures import K_PEOPLE, K_TEAMS
 from gesprekskaarten.insight.models import InsightPeriod
 from gesprekskaarten.lifecycle.services import delete_gesprek, delete_organisation
@@ -13,6 +15,7 @@ from gesprekskaarten.meetings.models import Gesprek
 from .conftest import NOW
 
 Q1, Q2, Q3 = datetime.date(2026, 1, 1), datetime.date(2026, 4, 1), datetime.date(2026, 7, 1)
+Q4 = datetime.date(2026, 10, 1)
 
 
 def test_quarters():
@@ -21,6 +24,25 @@ def test_quarters():
     assert services.parse_period("2026-k3") == Q3
     for wrong in ("2026-k5", "2026-q3", "26-k1", "2026-k", "x"):
         assert services.parse_period(wrong) is None
+    # Quarters are in the site's time zone (Europe/Amsterdam): Q2 starts at 22:00 UTC.
+    begin, end = services.quarter_bounds(Q2)
+    assert begin.astimezone(datetime.UTC) == datetime.datetime(2026, 3, 31, 22, tzinfo=datetime.UTC)
+    assert end.astimezone(datetime.UTC) == datetime.datetime(2026, 6, 30, 22, tzinfo=datetime.UTC)
+
+
+def test_the_current_quarter_waits_until_it_ends(insight_world):
+    """Four teams closed a gesprek this quarter: nothing of it shows until the quarter is over,
+    then it is published once."""
+    organisation = insight_world["organisation"]
+    rng = random.Random(1)
+    for team in insight_world["teams"]:
+        closed_gesprek(team, insight_world["admin"], NOW, 5, 1, rng)
+    assert [p.starts_on for p in services.publish_due(organisation, now=NOW)] == [Q1, Q2, Q3]
+    assert not InsightPeriod.objects.filter(starts_on=Q4).exists()
+    later = datetime.datetime(2027, 1, 2, tzinfo=datetime.UTC)
+    periods = services.publish_due(organisation, now=later)
+    assert [p.starts_on for p in periods] == [Q1, Q2, Q3, Q4]
+    assert periods[-1].figures["behaviours"]
 
 
 def test_closed_quarters_are_published_the_current_one_is_not(insight_world):

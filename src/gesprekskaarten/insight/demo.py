@@ -94,7 +94,7 @@ def closed_gesprek(
 
 def _middle_of(start: datetime.date) -> datetime.datetime:
     day = start + datetime.timedelta(days=40)
-    return datetime.datetime.combine(day, datetime.time(10), tzinfo=timezone.get_current_timezone())
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=timezone.get_default_timezone())
 
 
 @transaction.atomic
@@ -102,7 +102,9 @@ def create_demo_insight(organisation: Organisation, user, now=None) -> DemoAnaly
     """Idempotent: the teams and their past gesprekken are made once; the analyst gets a fresh
     password each time, like the demo facilitator."""
     rng = random.Random(15)  # noqa: S311 - demo answers, the same every time
-    current = quarter_start(timezone.localtime(now or timezone.now()).date())
+    current = quarter_start(
+        timezone.localtime(now or timezone.now(), timezone.get_default_timezone()).date()
+    )
     quarters = []
     start = current
     for _ in range(3):  # the three quarters before the current one, oldest first
@@ -133,7 +135,7 @@ def create_demo_insight(organisation: Organisation, user, now=None) -> DemoAnaly
                 agreements=[(0, "open"), (1, "in_progress")] if index != 3 else [(0, "open")],
             )
     analyst, _ = get_user_model().objects.get_or_create(
-        username=DEMO_ANALYST, defaults={"email": "analist@demo.example"}
+        username=DEMO_ANALYST, defaults={"email": "inzicht@demo.example"}
     )
     password = secrets.token_urlsafe(9)
     analyst.set_password(password)

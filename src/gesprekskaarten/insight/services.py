@@ -34,7 +34,7 @@ def next_quarter(start: datetime.date) -> datetime.date:
 
 def quarter_bounds(start: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The quarter as [start, end) moments in the site's time zone."""
-    zone = timezone.get_current_timezone()
+    zone = timezone.get_default_timezone()
     begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(next_quarter(start), datetime.time.min, tzinfo=zone)
     return begin, end
@@ -139,7 +139,7 @@ def publish_period(organisation, start: datetime.date) -> InsightPeriod:
 def publish_due(organisation, now: datetime.datetime | None = None) -> list[InsightPeriod]:
     """Publish every closed quarter since the organisation's first closed gesprek that has no
     snapshot yet; the current quarter never. Returns all published periods, oldest first."""
-    today = timezone.localtime(now or timezone.now()).date()
+    today = timezone.localtime(now or timezone.now(), timezone.get_default_timezone()).date()
     current = quarter_start(today)
     first = (
         Gesprek.objects.filter(
@@ -155,7 +155,7 @@ def publish_due(organisation, now: datetime.datetime | None = None) -> list[Insi
                 "starts_on", flat=True
             )
         )
-        start = quarter_start(timezone.localtime(first).date())
+        start = quarter_start(timezone.localtime(first, timezone.get_default_timezone()).date())
         while start < current:
             if start not in done:
                 publish_period(organisation, start)
