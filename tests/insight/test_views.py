@@ -60,6 +60,9 @@ def test_a_quarter_with_too_few_teams_shows_a_message_never_a_zero(world):
     assert "Quarter 2026 Q1" in html
     assert html.count("Too few teams to show.") == 7  # every card of the deck
     assert 'class="gk-counts"' not in html and 'class="gk-bar"' not in html
+    assert ">0<" not in html  # no agreement count or total either: words, not a zero
+    table = html[html.index('id="gk-insight-agreements"') : html.index('id="gk-insight-trend"')]
+    assert table.count("too few teams") == 8 * 5 + 4  # every cell and total of the table
     assert (
         client.get(PAGE.format(slug=world["organisation"].slug) + "?periode=2026-k4").status_code
         == 404

@@ -267,7 +267,7 @@ def trend(periods: list[InsightPeriod], language: str) -> list[TrendRow]:
 class AgreementRow:
     title: str
     cells: list[int | None]  # per status; None: not published
-    total: int  # the sum of the published cells
+    total: int | None  # the sum of the published cells; None if none is published
 
 
 def agreement_rows(figures: dict, language: str) -> list[AgreementRow]:
@@ -288,15 +288,21 @@ def agreement_rows(figures: dict, language: str) -> list[AgreementRow]:
             AgreementRow(
                 title=title,
                 cells=[own[s]["count"] if s in own else None for s in rules.STATUSES],
-                total=totals.get(key, 0),
+                total=totals.get(key) if own else None,
             )
         )
     return rows
 
 
-def status_totals(figures: dict) -> list[int]:
+def status_totals(figures: dict) -> list[int | None]:
+    """Per status the sum of its published cells; None where no cell of it is published (a
+    held-back figure is never shown as 0)."""
     totals = figures.get("agreement_totals", {}).get("statuses", {})
-    return [totals.get(status, 0) for status in rules.STATUSES]
+    cells = figures.get("agreements", {}).values()
+    return [
+        totals.get(status) if any(status in own for own in cells) else None
+        for status in rules.STATUSES
+    ]
 
 
 # -- a team facilitator's comparison ---------------------------------------------------------------
