@@ -53,9 +53,11 @@ def fail(message: str, code: int = 1) -> int:
 
 def cmd_demo(args) -> int:
     """Prepare a local installation: database, shipped decks, a demo team and gesprek."""
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from gesprekskaarten.decks import services
+    from gesprekskaarten.insight.demo import create_demo_insight
     from gesprekskaarten.meetings.demo import create_demo
 
     call_command("migrate", interactive=False, verbosity=0)  # also loads the shipped decks
@@ -63,6 +65,8 @@ def cmd_demo(args) -> int:
         cards = version.principles.count()
         print(f"Deck {version.deck.slug}: version {version.number}, {cards} cards")
     demo = create_demo()
+    user = get_user_model().objects.get(username=demo.username)
+    analyst = create_demo_insight(demo.team.organisation, user)
     problem = _prepare_static_files()  # collected (and compressed) once, before serving
     if problem:
         return fail(problem)
@@ -72,7 +76,11 @@ def cmd_demo(args) -> int:
         f"    user name: {demo.username}\n"
         f"    password:  {demo.password}\n"
         f"Participants join at {base}/doe-mee/ with code {demo.gesprek.display_code},\n"
-        f"or straight away: {base}/doe-mee/{demo.gesprek.join_code}/"
+        f"or straight away: {base}/doe-mee/{demo.gesprek.join_code}/\n"
+        f"\nOrganisation insight (four more teams, past quarters) at "
+        f"{base}/organisatie/{demo.team.organisation.slug}/inzicht/\n"
+        f"    analyst user name: {analyst.username}\n"
+        f"    analyst password:  {analyst.password}"
     )
     return 0
 

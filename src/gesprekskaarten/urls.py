@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("gesprekskaarten.audit.urls")),
     path("", include("gesprekskaarten.organisations.urls")),
     path("", include("gesprekskaarten.lifecycle.urls")),
+    path("", include("gesprekskaarten.insight.urls")),
     path("toegankelijkheid/", core.accessibility, name="accessibility"),
     path("privacy/", core.privacy, name="privacy"),
     path("taal/", allow(Rule.ANYONE)(set_language), name="set_language"),

@@ -170,8 +170,17 @@ def test_demo_prints_working_credentials_and_join_link(capsys):
     assert user is not None
     gesprek = Gesprek.objects.get(join_code=code)
     assert gesprek.team.facilitators.filter(pk=user.pk).exists()
+    analyst = authenticate(
+        username=re.search(r"analyst user name: (\S+)", out).group(1),
+        password=re.search(r"analyst password: +(\S+)", out).group(1),
+    )
+    assert analyst.memberships.get().role == "analyst"
+    assert analyst.memberships.get().organisation == gesprek.team.organisation
+    assert gesprek.team.organisation.teams.count() == 5  # Demoteam and four insight teams
     assert main(["demo"]) == 0  # again: same gesprek, a fresh password
     assert code in capsys.readouterr().out
+    assert gesprek.team.organisation.teams.count() == 5
+    assert Gesprek.objects.filter(step="closed").count() == 10  # made once
 
 
 def test_lan_mode_listens_on_the_network_and_puts_the_address_in_the_links():

@@ -34,8 +34,11 @@ def test_the_list_of_your_organisations_shows_your_role(client, org):
     member(other, role=Role.ANALYST, user=admin)
     page = client.get(reverse("organisations:index")).content.decode()
     assert organisation.name in page and "Andere organisatie" in page
-    assert url("overview", organisation) in page
-    assert url("overview", other) not in page  # an analyst there: no link to manage
+    assert f'href="{url("overview", organisation)}"' in page
+    assert f'href="{url("overview", other)}"' not in page  # an analyst there: no link to manage
+    # Insight for both: as administrator and as analyst (docs/insight.md).
+    for each in (organisation, other):
+        assert f'href="{reverse("insight:organisation", args=[each.slug])}"' in page
 
 
 def test_the_header_links_to_the_organisation_pages_for_administrators_only(client, org):

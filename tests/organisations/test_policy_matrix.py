@@ -54,6 +54,8 @@ ALLOWED = {
     Rule.SIGNED_IN: set(VISITORS) - {"anonymous", "participant"},
     Rule.TEAM_FACILITATOR: {"facilitator"},
     Rule.ORGANISATION_ADMIN: {"administrator"},
+    # Organisation insight: its analysts, and its administrators (docs/insight.md).
+    Rule.ORGANISATION_ANALYST: {"analyst", "administrator"},
     Rule.TEAM_CREATOR: {"administrator", "facilitator", "other facilitator"},
     Rule.SUPERUSER: {"superuser"},
     Rule.MIRROR_LEADER: {"facilitator"},  # the facilitator leads the mirror of team A

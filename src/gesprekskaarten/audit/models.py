@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     MIRROR_STARTED = "mirror_started", _("started a leader's mirror")
     MIRROR_SHARED = "mirror_shared", _("shared a leader's mirror with the team")
     MIRROR_UNSHARED = "mirror_unshared", _("stopped sharing a leader's mirror")
+    INSIGHT_DOWNLOADED = "insight_downloaded", _("downloaded organisation insight")
 
 
 class AuditEvent(models.Model):

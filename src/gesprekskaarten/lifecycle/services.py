@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from gesprekskaarten.agreements.models import Agreement, AgreementChange
 from gesprekskaarten.audit.models import Action, AuditEvent
 from gesprekskaarten.audit.services import record
+from gesprekskaarten.insight.models import InsightPeriod
 from gesprekskaarten.live.models import Channel, Event
 from gesprekskaarten.meetings.models import (
     Answer,
@@ -83,6 +84,7 @@ class Inventory:
     invitations: int = 0
     single_sign_on: int = 0
     audit_events: int = 0
+    insight_periods: int = 0
 
     def lines(self) -> list[tuple[str, int]]:
         """(what, how many) in reading order, for people; only what there is some of, except
@@ -102,6 +104,7 @@ class Inventory:
             (_("Invitations"), self.invitations),
             (_("Single sign-on settings"), self.single_sign_on),
             (_("Lines in the audit log"), self.audit_events),
+            (_("Published quarters of organisation insight"), self.insight_periods),
         ]
         always = {self.gesprekken_label(), self.agreements_label()}
         return [(str(label), count) for label, count in named if count or str(label) in always]
@@ -169,6 +172,7 @@ def organisation_inventory(organisation: Organisation) -> Inventory:
     inventory.invitations = Invitation.objects.filter(organisation=organisation).count()
     inventory.single_sign_on = SingleSignOn.objects.filter(organisation=organisation).count()
     inventory.audit_events = AuditEvent.objects.filter(organisation=organisation).count()
+    inventory.insight_periods = InsightPeriod.objects.filter(organisation=organisation).count()
     return inventory
 
 
@@ -306,6 +310,7 @@ def delete_organisation(organisation: Organisation, actor) -> Inventory:
         invitations.delete()
         SingleSignOn.objects.filter(organisation=locked).delete()
         AuditEvent.objects.filter(organisation=locked).delete()
+        InsightPeriod.objects.filter(organisation=locked).delete()
         name, slug = locked.name, locked.slug
         _forget_in_admin_log(Organisation, Organisation.objects.filter(pk=locked.pk))
         locked.delete()

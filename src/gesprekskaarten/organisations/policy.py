@@ -7,7 +7,8 @@ organisation) are answered by the functions below, and only here.
 
 Roles (organisations/models.py, Role): an organisation's administrator manages its teams and
 people but sees no gesprek unless also a facilitator of its team; a facilitator runs the
-gesprekken of their teams; an analyst sees no team's gesprekken. A superuser has the Django
+gesprekken of their teams; an analyst sees no team's gesprekken, only the organisation's
+k-safe insight (insight/), which its administrators may read as well. A superuser has the Django
 admin and nothing more. Participants have no account: a join code and a cookie.
 """
 
@@ -25,6 +26,9 @@ class Rule(enum.Enum):
     SIGNED_IN = "signed in"  # any account (own account pages, dashboard)
     TEAM_FACILITATOR = "team facilitator"  # facilitates the team of the object in the URL
     ORGANISATION_ADMIN = "organisation administrator"  # of the organisation in the URL
+    # Analyst or administrator of the organisation in the URL: organisation insight (k-safe
+    # figures across its teams, never a team's own).
+    ORGANISATION_ANALYST = "organisation analyst"
     TEAM_CREATOR = "team creator"  # may create teams in the organisation in the URL
     SUPERUSER = "superuser"  # the Django admin
     MIRROR_LEADER = "leader of the mirror"  # the leader of the mirror in the URL (may_see_mirror)
@@ -35,6 +39,7 @@ SIGNED_IN_RULES = {
     Rule.SIGNED_IN,
     Rule.TEAM_FACILITATOR,
     Rule.ORGANISATION_ADMIN,
+    Rule.ORGANISATION_ANALYST,
     Rule.TEAM_CREATOR,
     Rule.MIRROR_LEADER,
 }
@@ -91,6 +96,20 @@ def administered_organisations(user):
 
 def may_administer(user, organisation) -> bool:
     return administered_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def analysed_organisations(user):
+    """Organisations whose insight `user` may read: as analyst, or as administrator (the
+    figures are k-safe for anyone; an administrator could make themselves an analyst anyway)."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.ANALYST, Role.ADMIN]
+    ).distinct()
+
+
+def may_analyse(user, organisation) -> bool:
+    return analysed_organisations(user).filter(pk=organisation.pk).exists()
 
 
 def team_creating_organisations(user):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gesprekskaarten.agreements",
     "gesprekskaarten.reports",
     "gesprekskaarten.lifecycle",
+    "gesprekskaarten.insight",
 ]
 
 MIDDLEWARE = [

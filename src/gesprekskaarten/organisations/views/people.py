@@ -26,6 +26,7 @@ def index(request):
             "organisation": membership.organisation,
             "role": membership.get_role_display(),
             "administers": membership.role == Role.ADMIN,
+            "analyses": membership.role in (Role.ADMIN, Role.ANALYST),
             "creates_teams": may_create_teams(request.user, membership.organisation),
         }
         for membership in memberships
