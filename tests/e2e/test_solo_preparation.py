@@ -175,14 +175,14 @@ def run(browser, server):
     expect(fieldsets).to_have_count(len(EVERYONE))  # the leaders' behaviours are not asked
     for index, answer in enumerate(PREPARED):
         expect(fieldsets.nth(index).get_by_label(answer, exact=True)).to_be_checked()
-        expect(fieldsets.nth(index).locator("[data-status]")).to_have_text("Opgeslagen")
+        expect(fieldsets.nth(index).locator("[data-status]")).to_have_text("Bewaard")
     expect(fieldsets.nth(1).get_by_label("Wil ik bespreken")).to_be_checked()
     assert_accessible(phone)
 
     # They change one answer; autosave sends it like any change.
     with phone.expect_response(lambda r: "/antwoord/" in r.url):
         choose(phone, 0, "Weet ik niet")
-    expect(fieldsets.nth(0).locator("[data-status]")).to_have_text("Opgeslagen")
+    expect(fieldsets.nth(0).locator("[data-status]")).to_have_text("Bewaard")
 
     mark_card(other, ["Zie ik terug"] * len(EVERYONE))
     step(facilitator, "Sluit het markeren en toon de uitkomsten")
