@@ -237,7 +237,7 @@ def test_without_javascript_the_marks_travel_in_the_form(browser, tmp_path):
         assert counts_of(second_card)["Weet ik niet"] == "1"
         expect(page.locator(".gk-solo-discuss li")).to_contain_text(EVERYONE[0]["text"]["nl"])
         # Back to change them: the first card shows its marks again.
-        page.get_by_role("button", name="Mijn markeringen veranderen").click()
+        page.get_by_role("button", name="Verander mijn markeringen").click()
         expect(page.get_by_role("heading", name=CARD["title"]["nl"])).to_be_visible()
         expect(
             page.locator("fieldset.gk-mark").nth(0).get_by_label("Zie ik niet terug", exact=True)
