@@ -60,7 +60,7 @@ def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
     person.route(ANSWERS, always_502)
     fieldset = choose(person, 1, "Zie ik terug")
     status = fieldset.locator("[data-status]")
-    expect(status).to_have_text(re.compile("^Niet opgeslagen"), timeout=15_000)
+    expect(status).to_have_text(re.compile("^Niet bewaard"), timeout=15_000)
     assert len(tries) == 5  # the first try and four more
     person.unroute(ANSWERS)
 

@@ -170,7 +170,7 @@ def run(browser, server):
 
     with phone.expect_response(lambda r: "/antwoord/" in r.url):
         use.click()
-    expect(phone.get_by_text("Je voorbereiding is ingevuld en opgeslagen.")).to_be_visible()
+    expect(phone.get_by_text("Je voorbereiding is ingevuld en bewaard.")).to_be_visible()
     fieldsets = phone.locator("fieldset.gk-mark")
     expect(fieldsets).to_have_count(len(EVERYONE))  # the leaders' behaviours are not asked
     for index, answer in enumerate(PREPARED):
