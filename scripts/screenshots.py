@@ -173,7 +173,7 @@ def main() -> int:
             phone.goto(f"{base}/g/{code}/")
             for note in NOTES:
                 phone.get_by_label("Je notitie").fill(note)
-                phone.get_by_role("button", name="Notitie plaatsen").click()
+                phone.get_by_role("button", name="Plaats je notitie").click()
                 expect(phone.locator(".gk-note__text", has_text=note)).to_be_visible()
             phone.screenshot(path=out / "phone-discussion.png")
             facilitator.reload()

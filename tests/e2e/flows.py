@@ -33,9 +33,9 @@ TEXTS = {
         "join": "Meedoen",
         "joined": "Je doet mee",
         "marking": "Markeer het gedrag",
-        "save": "Opslaan",
+        "save": "Bewaar",
         "note": "Je notitie",
-        "post note": "Notitie plaatsen",
+        "post note": "Plaats je notitie",
         "skip": "Naar de inhoud",
         "end": "Beëindig het gesprek…",
         "end for sure": "Ja, beëindig het gesprek",
@@ -337,11 +337,31 @@ FITS = """() => {
     return {scroll: root.scrollHeight - window.innerHeight, clipped};
 }"""
 POSTS = "document.querySelectorAll('form, [type=submit], input, select, textarea').length"
+# The smallest text a person in the room has to read: every visible element with text of its
+# own (text for screen readers only, and the facilitator's full-screen button, left out), its
+# font size in CSS pixels. READABLE: at least 2.4% of the screen's height (17 px at 720, 26 px
+# at 1080), just under the size of the behaviours themselves; smaller type does not read from
+# the back of the room.
+READABLE = 0.024
+SMALLEST_TEXT = """() => {
+    let smallest = {size: Infinity, text: ""};
+    for (const el of document.body.querySelectorAll("*")) {
+        const own = Array.from(el.childNodes)
+            .filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent.trim()).join("");
+        const skip = ".gk-visually-hidden, [hidden], [aria-hidden=true], button";
+        if (!own || el.closest(skip)) continue;
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height || !el.checkVisibility()) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < smallest.size) smallest = {size, text: own.slice(0, 40)};
+    }
+    return smallest;
+}"""
 
 
 def check_presenter(presenter, what):
     """The presenter at 1280x720 and 1920x1080, light and dark: it fits without scrolling,
-    nothing on it posts, axe-core passes."""
+    nothing on it posts, no text is too small to read from the back, axe-core passes."""
     for screen in SCREENS:
         presenter.set_viewport_size(screen)
         for scheme in ("light", "dark"):
@@ -349,5 +369,7 @@ def check_presenter(presenter, what):
             fits = presenter.evaluate(FITS)
             assert fits == {"scroll": 0, "clipped": []}, (what, screen, fits)
             assert presenter.evaluate(POSTS) == 0, what
+            smallest = presenter.evaluate(SMALLEST_TEXT)
+            assert smallest["size"] >= READABLE * screen["height"], (what, screen, smallest)
             assert_accessible(presenter)
     presenter.emulate_media(color_scheme="light")

@@ -8,6 +8,7 @@ of a proxy and a dropped connection are what a crash looks like from the browser
 (tests/scaleout crashes real processes behind a real nginx).
 """
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -16,6 +17,8 @@ from tests.e2e.conftest import LAPTOP
 from tests.e2e.flows import CARD, choose, join_with_code, log_in, open_page, start_gesprek
 
 ANSWERS = re.compile(r"/g/\w+/antwoord/$")
+# The app's own refusal, as the Dutch page shows it.
+REFUSED = "Dit antwoord klopt niet. Laad de pagina opnieuw en probeer het nog eens."
 NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
 
@@ -41,7 +44,7 @@ def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
 
     person.route(ANSWERS, crash_then_recover)
     fieldset = choose(person, 0, "Zie ik terug")
-    expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen", timeout=10_000)
+    expect(fieldset.locator("[data-status]")).to_have_text("Bewaard", timeout=10_000)
     assert len(tries) == 3 and len(set(tries)) == 1  # the same answer, three times
     person.unroute(ANSWERS)
     person.reload()
@@ -57,7 +60,7 @@ def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
     person.route(ANSWERS, always_502)
     fieldset = choose(person, 1, "Zie ik terug")
     status = fieldset.locator("[data-status]")
-    expect(status).to_have_text(re.compile("^Niet opgeslagen"), timeout=15_000)
+    expect(status).to_have_text(re.compile("^Niet bewaard"), timeout=15_000)
     assert len(tries) == 5  # the first try and four more
     person.unroute(ANSWERS)
 
@@ -69,11 +72,11 @@ def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
         route.fulfill(
             status=400,
             content_type="application/json",
-            body='{"error": "Dit antwoord klopt niet."}',
+            body=json.dumps({"error": REFUSED}),
         )
 
     person.route(ANSWERS, refused)
     fieldset = choose(person, 2, "Zie ik niet terug")
-    expect(fieldset.locator("[data-status]")).to_have_text("Dit antwoord klopt niet.")
+    expect(fieldset.locator("[data-status]")).to_have_text(REFUSED)
     person.wait_for_timeout(500)
     assert len(tries) == 1

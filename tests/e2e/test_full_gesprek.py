@@ -145,7 +145,7 @@ def mark_by_keyboard(person):
         tab_to(person, f"fieldset[data-behaviour='{key}'] input[type=radio]")
         person.keyboard.press("Space")
         expect(fieldset.get_by_label("Zie ik terug", exact=True)).to_be_checked()
-        expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen")
+        expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
 
 
 def note_by_keyboard(person, note):
@@ -239,7 +239,7 @@ def discuss_all_questions(room):
             expect(bram.get_by_role("heading", name="Verander je notitie")).to_be_visible()
             room.check(bram)
             bram.get_by_label("Je notitie").fill(AFTER_HOURS)
-            bram.get_by_role("button", name="Opslaan").click()
+            bram.get_by_role("button", name="Bewaar").click()
             expect(bram.get_by_role("heading", name=question)).to_be_visible()
             for page in (anna, kees, facilitator):
                 expect(page.locator(".gk-note__text")).to_have_text([MAIL, AFTER_HOURS])
@@ -257,16 +257,16 @@ def refused_then_shorter(room):
     box = anna.get_by_label("Je notitie")
     box.evaluate("box => box.removeAttribute('maxlength')")
     box.fill(TOO_LONG)
-    anna.get_by_role("button", name="Notitie plaatsen").click()
+    anna.get_by_role("button", name="Plaats je notitie").click()
     expect(anna.locator(".gk-error")).to_have_text(
-        "Je notitie heeft 300 tekens; er passen er maximaal 280. Maak hem korter."
+        "Je notitie heeft 300 tekens. Er passen er hooguit 280. Maak hem korter."
     )
     expect(anna.get_by_label("Je notitie")).to_have_value(TOO_LONG)
     room.check(anna)
     facilitator.reload()
     expect(facilitator.locator("#gk-notes")).to_contain_text("Nog geen notities.")
     anna.get_by_label("Je notitie").fill(MAIL)
-    anna.get_by_role("button", name="Notitie plaatsen").click()
+    anna.get_by_role("button", name="Plaats je notitie").click()
     expect(anna.locator(".gk-note__text")).to_have_text([MAIL])
     expect(anna.locator(".gk-error")).to_have_count(0)
 

@@ -86,11 +86,11 @@ def run_gesprek(browser, server):
     assert_accessible(touch)
     for index in range(len(EVERYONE)):
         fieldset = choose(touch, index, "Zie ik terug")
-        expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen")
+        expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
     for index in (0, 1):
         fieldset = touch.locator("fieldset.gk-mark").nth(index)
         fieldset.get_by_label("Wil ik bespreken").check()
-        expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen")
+        expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
     expect(facilitator.locator(".gk-progress__text")).to_have_text("1 van 4 klaar")
     assert not_reloaded(facilitator)
     expect(presenter.locator(".gk-progress__text")).to_have_text("1 van 4 klaar")
@@ -108,7 +108,7 @@ def run_gesprek(browser, server):
         keyboard.keyboard.press("Space")  # Zie ik terug
         keyboard.keyboard.press("ArrowRight")  # moves to and selects "Zie ik niet terug"
         status = keyboard.locator("fieldset.gk-mark").nth(index).locator("[data-status]")
-        expect(status).to_have_text("Opgeslagen")
+        expect(status).to_have_text("Bewaard")
     expect(facilitator.locator(".gk-progress__text")).to_have_text("2 van 4 klaar")
 
     # No JavaScript: the same card as a normal form, "Weet ik niet" everywhere.
@@ -117,14 +117,14 @@ def run_gesprek(browser, server):
     for index in range(len(EVERYONE)):
         choose(no_js, index, "Weet ik niet")
     no_js.locator("fieldset.gk-mark").nth(2).get_by_label("Wil ik bespreken").check()
-    no_js.get_by_role("button", name="Opslaan").click()
+    no_js.get_by_role("button", name="Bewaar").click()
     expect(no_js.get_by_role("heading", name="Markeer het gedrag")).to_be_visible()
     expect(facilitator.locator(".gk-progress__text")).to_have_text("3 van 4 klaar")
 
     # QR participant answers only the first behaviour (and can still change it).
     qr.get_by_role("link", name=CARD["title"]["nl"]).click()
     choose(qr, 0, "Zie ik niet terug")
-    expect(qr.locator("fieldset.gk-mark").first.locator("[data-status]")).to_have_text("Opgeslagen")
+    expect(qr.locator("fieldset.gk-mark").first.locator("[data-status]")).to_have_text("Bewaard")
     mark_live(qr)
     mark_live(touch)
     mark_live(keyboard)
@@ -162,7 +162,7 @@ def run_gesprek(browser, server):
     assert EVERYONE[0] in facilitator.locator(".gk-result").first.inner_text()
 
     # Re-opening marking hides the results again, everywhere.
-    facilitator.get_by_role("button", name="Markeren weer openen").click()
+    facilitator.get_by_role("button", name="Open het markeren weer").click()
     expect(touch.get_by_role("heading", name="Markeer het gedrag")).to_be_visible()
     assert touch.locator(".gk-counts").count() == 0
     facilitator.get_by_role("button", name="Sluit het markeren en toon de uitkomsten").click()
@@ -196,7 +196,7 @@ def test_below_k_no_number_appears_anywhere(browser, tmp_path):
             person.get_by_role("link", name=CARD["title"]["nl"]).click()
             for index in range(len(EVERYONE)):
                 choose(person, index, "Zie ik niet terug")
-            person.get_by_role("button", name="Opslaan").click()
+            person.get_by_role("button", name="Bewaar").click()
         page.get_by_role("button", name="Sluit het markeren en toon de uitkomsten").click()
         presenter = page.context.new_page()
         presenter.goto(page.url + "scherm/")
@@ -216,13 +216,13 @@ def test_restart_mid_gesprek_loses_nothing_and_screens_catch_up(browser, tmp_pat
         for person in people:
             person.get_by_role("link", name=CARD["title"]["nl"]).click()
             fieldset = choose(person, 0, "Zie ik terug")
-            expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen")
+            expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
             mark_live(person)
         server.stop()
         server.start()  # same database, same port
         for person in people[:2]:  # answers after the restart, and one answered twice
             fieldset = choose(person, 1, "Zie ik niet terug")
-            expect(fieldset.locator("[data-status]")).to_have_text("Opgeslagen")
+            expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
         choose(people[0], 1, "Zie ik niet terug")
         page.goto(page.url)
         page.get_by_role("button", name="Sluit het markeren en toon de uitkomsten").click()
@@ -270,12 +270,12 @@ def test_discussion_with_live_notes_questions_and_timer(browser, tmp_path):
         anna.get_by_role("link", name="Je notitie veranderen of verwijderen").click()
         assert_accessible(anna)
         anna.get_by_label("Je notitie").fill("Meer feedback geven")
-        anna.get_by_role("button", name="Opslaan").click()
+        anna.get_by_role("button", name="Bewaar").click()
         expect(anna.get_by_role("heading", name=first_question)).to_be_visible()
         mark_live(anna)  # she navigated to the edit page and back
         expect(bram.locator(".gk-note__text")).to_have_text(["Meer feedback geven"])
         expect(page.locator(".gk-note__text")).to_have_text(["Meer feedback geven"])
-        page.get_by_role("button", name=re.compile("^Verbergen.*Meer feedback geven")).click()
+        page.get_by_role("button", name=re.compile("^Verberg.*Meer feedback geven")).click()
         expect(bram.locator(".gk-note__text")).to_have_count(0)
         expect(page.locator(".gk-note--hidden")).to_have_count(1)
 
@@ -293,20 +293,20 @@ def test_discussion_with_live_notes_questions_and_timer(browser, tmp_path):
                 fetched.append(r.url) if r.resource_type == "fetch" and r.method == "GET" else None
             ),
         )
-        bram.get_by_role("button", name="Notitie plaatsen").click()  # his "Half af"
+        bram.get_by_role("button", name="Plaats je notitie").click()  # his "Half af"
         bram.get_by_role("link", name="Je notitie veranderen of verwijderen").click()
         expect(bram.get_by_role("heading", name="Verander je notitie")).to_be_visible()
         mark_live(bram)
         bram.get_by_label("Je notitie").fill("Bijna klaar")
         anna.get_by_label("Je notitie").fill("Nog een")
-        anna.get_by_role("button", name="Notitie plaatsen").click()
+        anna.get_by_role("button", name="Plaats je notitie").click()
         expect(page.locator(".gk-note__text")).to_have_count(3)  # with the hidden one
         mark_live(anna)  # her post was a page load of her own
         bram.wait_for_timeout(500)  # the event has reached Bram's page too by now
         expect(bram.get_by_role("heading", name="Verander je notitie")).to_be_visible()
         expect(bram.get_by_label("Je notitie")).to_have_value("Bijna klaar")
         assert not_reloaded(bram) and "/notities/" in bram.url
-        bram.get_by_role("button", name="Opslaan").click()
+        bram.get_by_role("button", name="Bewaar").click()
         expect(bram.locator(".gk-note__text")).to_have_text(["Bijna klaar", "Nog een"])
         mark_live(bram)
 

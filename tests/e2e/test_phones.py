@@ -38,11 +38,11 @@ HEADINGS = {
     "discussion": {"nl": "Bespreken", "en": "Discussion"},
     "closed": {"nl": "Dit gesprek is afgelopen", "en": "This gesprek has ended"},
 }
-SAVE = {"nl": "Opslaan", "en": "Save"}
+SAVE = {"nl": "Bewaar", "en": "Save"}
 SAVE_DOTS = {"nl": "Bewaar mijn stippen", "en": "Save my dots"}
 LEFT = {"nl": "Stippen over: {left} van {dots}.", "en": "Dots left: {left} of {dots}."}
-MORE = {"nl": "Eén stip meer bij “{option}”", "en": "One dot more on “{option}”"}
-LESS = {"nl": "Eén stip minder bij “{option}”", "en": "One dot less on “{option}”"}
+MORE = {"nl": "Eén stip meer bij ‘{option}’", "en": "One dot more on “{option}”"}
+LESS = {"nl": "Eén stip minder bij ‘{option}’", "en": "One dot less on “{option}”"}
 NONE_LEFT = {
     "nl": "Je hebt geen stippen meer over. Haal eerst ergens anders een stip weg.",
     "en": "You have no dots left. First take a dot away somewhere else.",

@@ -56,7 +56,7 @@ def answer(person, card, choices):
     for index in range(behaviours.count()):
         choose(person, index, labels[(index + choices) % 3])
     with person.expect_navigation():
-        person.get_by_role("button", name="Opslaan").click()
+        person.get_by_role("button", name="Bewaar").click()
 
 
 @pytest.fixture

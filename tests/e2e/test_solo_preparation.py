@@ -170,19 +170,19 @@ def run(browser, server):
 
     with phone.expect_response(lambda r: "/antwoord/" in r.url):
         use.click()
-    expect(phone.get_by_text("Je voorbereiding is ingevuld en opgeslagen.")).to_be_visible()
+    expect(phone.get_by_text("Je voorbereiding is ingevuld en bewaard.")).to_be_visible()
     fieldsets = phone.locator("fieldset.gk-mark")
     expect(fieldsets).to_have_count(len(EVERYONE))  # the leaders' behaviours are not asked
     for index, answer in enumerate(PREPARED):
         expect(fieldsets.nth(index).get_by_label(answer, exact=True)).to_be_checked()
-        expect(fieldsets.nth(index).locator("[data-status]")).to_have_text("Opgeslagen")
+        expect(fieldsets.nth(index).locator("[data-status]")).to_have_text("Bewaard")
     expect(fieldsets.nth(1).get_by_label("Wil ik bespreken")).to_be_checked()
     assert_accessible(phone)
 
     # They change one answer; autosave sends it like any change.
     with phone.expect_response(lambda r: "/antwoord/" in r.url):
         choose(phone, 0, "Weet ik niet")
-    expect(fieldsets.nth(0).locator("[data-status]")).to_have_text("Opgeslagen")
+    expect(fieldsets.nth(0).locator("[data-status]")).to_have_text("Bewaard")
 
     mark_card(other, ["Zie ik terug"] * len(EVERYONE))
     step(facilitator, "Sluit het markeren en toon de uitkomsten")
@@ -237,7 +237,7 @@ def test_without_javascript_the_marks_travel_in_the_form(browser, tmp_path):
         assert counts_of(second_card)["Weet ik niet"] == "1"
         expect(page.locator(".gk-solo-discuss li")).to_contain_text(EVERYONE[0]["text"]["nl"])
         # Back to change them: the first card shows its marks again.
-        page.get_by_role("button", name="Mijn markeringen veranderen").click()
+        page.get_by_role("button", name="Verander mijn markeringen").click()
         expect(page.get_by_role("heading", name=CARD["title"]["nl"])).to_be_visible()
         expect(
             page.locator("fieldset.gk-mark").nth(0).get_by_label("Zie ik niet terug", exact=True)

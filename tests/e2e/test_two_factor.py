@@ -39,8 +39,8 @@ def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
         page.get_by_role("link", name="Tweede stap bij het inloggen (code uit een app)").click()
         expect(page.get_by_role("heading", name="Tweede stap bij het inloggen")).to_be_visible()
         assert_accessible(page)
-        page.get_by_role("button", name="De tweede stap aanzetten").click()
-        expect(page.get_by_role("heading", name="De tweede stap aanzetten")).to_be_visible()
+        page.get_by_role("button", name="Zet de tweede stap aan").click()
+        expect(page.get_by_role("heading", name="Zet de tweede stap aan")).to_be_visible()
         assert_accessible(page)
         qr = page.get_by_role("img", name="QR-code met de geheime sleutel voor je app")
         expect(qr).to_be_visible()
@@ -51,11 +51,11 @@ def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
         # A wrong code first: a clear message, and it stays off.
         wrong = f"{(int(app_code(secret)) + 500_000) % 1_000_000:06d}"
         page.get_by_label("Code uit de app").fill(wrong)
-        page.get_by_role("button", name="Aanzetten").click()
+        page.get_by_role("button", name="Zet aan").click()
         expect(page.locator("#gk-form-errors")).to_contain_text("Deze code klopt niet")
         assert_accessible(page)
         page.get_by_label("Code uit de app").fill(app_code(secret))
-        page.get_by_role("button", name="Aanzetten").click()
+        page.get_by_role("button", name="Zet aan").click()
 
         expect(page.get_by_role("heading", name="Herstelcodes")).to_be_visible()
         assert_accessible(page)
@@ -130,7 +130,7 @@ def test_set_up_log_out_and_log_in_with_a_code(browser, tmp_path):
         expect(page.get_by_role("heading", name="De tweede stap uitzetten")).to_be_visible()
         assert_accessible(page)
         page.get_by_label("Een code uit je app, of je wachtwoord").fill(server.password)
-        page.get_by_role("button", name="Uitzetten").click()
+        page.get_by_role("button", name="Zet uit").click()
         expect(page.locator("#gk-form-errors")).to_contain_text("te vaak")
         assert_accessible(page)
         page.goto("/account/")

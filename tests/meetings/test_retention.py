@@ -270,12 +270,12 @@ def test_the_privacy_page_states_the_retention_period(client, settings):
     assert "30 dagen na het einde van het gesprek" in html
     client.cookies["gk_language"] = "en"
     html = client.get("/privacy/").content.decode()
-    assert "deleted 30 days after the session ended" in html
+    assert "deleted 30 days after the gesprek ended" in html
     settings.GK_RETENTION_DAYS = 1
     assert "deleted 1 day after" in client.get("/privacy/").content.decode()
     settings.GK_RETENTION_DAYS = 0
     html = client.get("/privacy/").content.decode()
-    assert "after the session ended" not in html
+    assert "after the gesprek ended" not in html
     assert "decides how long answers and notes" in html
 
 

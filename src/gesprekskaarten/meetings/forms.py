@@ -11,7 +11,7 @@ class JoinCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
-        help_text=_("The code is on the shared screen, for example ACDEF-GH347."),
+        help_text=_("The code is on the presenter screen, for example ACDEF-GH347."),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
