@@ -25,11 +25,12 @@ from gesprekskaarten.core import metrics
 from . import collector, conf, sse
 from .broker import Broker, get_broker
 from .models import Channel
-from .services import last_seq
+from .services import ready_seq, release_stale
 
 logger = logging.getLogger(__name__)
 
 FETCH_BATCH = 200  # events loaded per query while following
+PENDING_GRACE = 10.0  # seconds before a stale pending event is released (see _poll)
 POLL_BATCH = 500  # channels per last_seq query in the heartbeat poll
 BEAT_CHUNK = 250  # streams given their heartbeat before a pause
 BEAT_PAUSE = 0.01  # seconds
@@ -105,7 +106,7 @@ def _abort(send, task: asyncio.Task | None) -> None:
 
 
 class ChannelState:
-    __slots__ = ("name", "audiences", "delivered", "target", "ready", "fetching")
+    __slots__ = ("name", "audiences", "delivered", "target", "ready", "fetching", "stalled")
 
     def __init__(self, name: str, ready: asyncio.Future):
         self.name = name
@@ -114,6 +115,7 @@ class ChannelState:
         self.target = 0  # the newest seq we know exists
         self.ready = ready  # resolves to True once `delivered` is read from the database
         self.fetching = False
+        self.stalled = -1  # `delivered` at the last poll when the database was ahead of it
 
     def is_ready(self) -> bool:
         return self.ready.done() and self.ready.result() is True
@@ -162,7 +164,7 @@ class Hub:
                 self.channels[channel] = state
                 self.listener.subscribe(channel)  # before reading last_seq: no gap
                 try:
-                    state.delivered = await self.db(last_seq, channel)
+                    state.delivered = await self.db(ready_seq, channel)
                 except BaseException:
                     self._forget(state)
                     state.ready.set_result(False)
@@ -299,13 +301,28 @@ class Hub:
                     await asyncio.sleep(BEAT_PAUSE)
 
     async def _poll(self, names: set[str] | None) -> None:
-        """Compare last_seq in the database with what was delivered; fetch what is missing."""
+        """Compare last_seq in the database with what was delivered; fetch what is missing.
+
+        A channel that stays behind at the same event from one heartbeat poll to the next waits
+        for an event whose rendering after the commit never finished (its process stopped):
+        it is released with its fallback payloads once it is PENDING_GRACE seconds old."""
+        heartbeat = names is None
         if names is None:
             names = {name for name, state in self.channels.items() if state.is_ready()}
         names = sorted(names)
         for start in range(0, len(names), POLL_BATCH):
             newest = await self.db(last_seqs, names[start : start + POLL_BATCH])
             for name, seq in newest.items():
+                state = self.channels.get(name)
+                if heartbeat and state is not None and not state.fetching:
+                    behind = seq > state.delivered
+                    if (
+                        behind
+                        and state.stalled == state.delivered
+                        and await self.db(release_stale, name, state.delivered, PENDING_GRACE)
+                    ):
+                        logger.warning("Released stale pending live events of %s", name)
+                    state.stalled = state.delivered if behind else -1
                 self.on_announce(name, seq)
 
     def resync(self, channels: set[str] | None) -> None:
@@ -381,11 +398,12 @@ def last_seqs(channels: list[str]) -> dict[str, int]:
 
 
 def events_after(channel: str, after: int, upto: int | None, limit: int | None) -> list[tuple]:
-    """(seq, type, payloads) of the events after `after` (up to `upto`), oldest first.
+    """(seq, type, payloads) of the events after `after` (up to `upto`), oldest first, ending
+    before the first event that is still pending (being rendered after its commit).
 
     Plain SQL: the hub runs this once for every event of every followed channel, and building
     the same query with the ORM cost about 15 times as much as running it (docs/live.md)."""
-    sql = "SELECT seq, type, payloads FROM live_event WHERE channel = %s AND seq > %s"
+    sql = "SELECT seq, type, payloads, pending FROM live_event WHERE channel = %s AND seq > %s"
     params = [channel, after]
     if upto is not None:
         sql += " AND seq <= %s"
@@ -397,8 +415,13 @@ def events_after(channel: str, after: int, upto: int | None, limit: int | None) 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # Both backends hand JSON columns over as text (Django decodes them in the ORM).
-    return [(seq, kind, json.loads(payloads)) for seq, kind, payloads in rows]
+    events = []
+    for seq, kind, payloads, pending in rows:
+        if pending:
+            break
+        # Both backends hand JSON columns over as text (Django decodes them in the ORM).
+        events.append((seq, kind, json.loads(payloads)))
+    return events
 
 
 def encode_rows(rows: list[tuple], audience: str) -> list[tuple[int, bytes]]:

@@ -179,22 +179,65 @@ def once_per_state(gesprek: Gesprek, what, compute):
     """What every screen of a gesprek shows alike (results, trend, summary), computed once per
     state of the gesprek: its newest event number, since every change publishes an event.
 
-    Inside a transaction (a writer rendering its event) it is computed afresh: the state it
-    sees is not committed yet, and must not be kept for readers who do not see it.
+    Inside a transaction (a writer) it is computed afresh: the state it sees is not committed
+    yet, and must not be kept for readers who do not see it. Outside one every query sees the
+    newest committed state, so a value is kept only when the event number is the same after
+    computing it as before: no change committed in between, the value is all of that state.
     """
     if connection.in_atomic_block:
         return compute()
-    key = (gesprek.pk, live.last_seq(gesprek.channel), what)
+    seq = _state_seq(gesprek)
+    key = (gesprek.pk, seq, what)
     with _shared_lock:
         if key in _shared:
             _shared.move_to_end(key)
             return _shared[key]
     value = compute()
-    with _shared_lock:
-        _shared[key] = value
-        while len(_shared) > SHARED_STATES:
-            _shared.popitem(last=False)
+    if live.last_seq(gesprek.channel) == seq:
+        with _shared_lock:
+            _shared[key] = value
+            while len(_shared) > SHARED_STATES:
+                _shared.popitem(last=False)
     return value
+
+
+_rendering = threading.local()  # (gesprek pk, seq) while after_commit renders that state
+RENDER_TRIES = 3
+
+
+def _state_seq(gesprek: Gesprek) -> int:
+    state = getattr(_rendering, "state", None)
+    if state is not None and state[0] == gesprek.pk:
+        return state[1]
+    return live.last_seq(gesprek.channel)
+
+
+class StateChanged(Exception):
+    """The gesprek kept changing while an event's content was rendered (RENDER_TRIES times)."""
+
+
+def after_commit(gesprek_pk: int, channel: str, payloads_of, *args) -> dict[str, str]:
+    """An event's participant payloads, rendered after the writer's commit (live.publish's
+    `render`) by `payloads_of(gesprek, *args)`, from one committed state of the gesprek.
+
+    The render reads outside any transaction, so it checks that no other change of the gesprek
+    committed while it read: the newest event number is the same before and after. If one did,
+    it renders again (the content then shows that newer state, which its own event will show
+    too); after RENDER_TRIES it gives up and the event goes out with its fallback (the screens
+    fetch their page). So the content is always one state, never half of two, and never older
+    than the change of its own event.
+    """
+    for _attempt in range(RENDER_TRIES):
+        seq = live.last_seq(channel)
+        gesprek = Gesprek.objects.select_related("deck_version__deck", "team").get(pk=gesprek_pk)
+        _rendering.state = (gesprek_pk, seq)
+        try:
+            payloads = payloads_of(gesprek, *args)
+        finally:
+            _rendering.state = None
+        if live.last_seq(channel) == seq:
+            return payloads
+    raise StateChanged(f"gesprek {gesprek_pk} changed during {RENDER_TRIES} renders")
 
 
 def discussion_context(gesprek: Gesprek, viewer: Participant | None = None, moderator=False):
