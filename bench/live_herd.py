@@ -4,6 +4,7 @@ measured for every step change and every kind of update.
     uv run python bench/live_herd.py                          # 30, 100, 300 screens, both modes
     uv run python bench/live_herd.py --clients 300 --repeat 5 --modes content
     uv run python bench/live_herd.py --smoke                  # 5 screens, one round (tests)
+    uv run python bench/live_herd.py --page-only              # a page alone vs a trivial view
 
 For each number of screens a fresh `gesprekskaarten serve` (one process, production settings,
 SQLite copied from `gesprekskaarten demo`, Redis as the broker) is started. A facilitator logs
@@ -100,7 +101,17 @@ def parse_args(argv=None):
     add("--pace", type=float, default=15.0, help="(--many) mean seconds between two changes")
     add("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     add("--smoke", action="store_true", help="5 screens, one round: checks that everything runs")
+    add(
+        "--page-only",
+        action="store_true",
+        help="the page-alone figures only (3 screens, one round, content mode, 200 GETs per "
+        "page): about a minute",
+    )
     args = parser.parse_args(argv)
+    if args.page_only:
+        args.clients, args.repeat, args.answering, args.modes = "3", 1, 3, "content"
+        if args.page_requests == parser.get_default("page_requests"):
+            args.page_requests = 200
     if args.smoke:
         args.clients, args.repeat, args.answering, args.page_requests = "5", 1, 4, 5
         args.gesprekken, args.size, args.pace = 3, 4, 0.3

@@ -176,7 +176,7 @@ def test_the_heartbeat_releases_an_event_whose_render_never_finished(live_settin
                     channel=channel, seq=seq, type="a", payloads={"participant": "f"}, pending=True
                 )
             Event.objects.filter(channel=channel).update(
-                created_at=timezone.now() - datetime.timedelta(seconds=60)
+                created_at=timezone.now() - datetime.timedelta(seconds=120)
             )
             connections.close_all()
 
@@ -221,5 +221,46 @@ def test_streams_that_open_while_an_event_is_pending(live_settings):
         assert [(e.id, e.data) for e in events] == [(3, "three")]
         for client in (fresh, page):
             await client.close()
+
+    run(test)
+
+
+def test_a_completion_announced_while_the_hub_reads_is_not_lost(live_settings, monkeypatch):
+    """The hub reads after event 2's notice and finds nothing (1 is pending); event 1 is
+    completed and announced while that read runs. The hub reads again at once instead of
+    waiting for the heartbeat (60 s here)."""
+    from gesprekskaarten.live import hub as hub_module
+
+    reads = []
+
+    def read_then_complete(channel, after, upto, limit):
+        rows = events_after(channel, after, upto, limit)
+        if not reads:
+            reads.append(rows)
+            Event.objects.filter(channel=channel, seq=1).update(
+                pending=False, payloads={"participant": "one"}
+            )
+            services._announce(channel, 1)
+        return rows
+
+    monkeypatch.setattr(hub_module, "events_after", read_then_complete)
+
+    async def test():
+        channel = new_channel()
+        client = Client(url(channel))
+        await client.until(lambda: client.parser.last_id == 0)
+
+        def pending_then_complete():
+            with transaction.atomic():
+                seq = services._next_seq(channel)
+                Event.objects.create(channel=channel, seq=seq, type="a", payloads={}, pending=True)
+            connections.close_all()
+
+        await asyncio.to_thread(pending_then_complete)
+        await publish(channel, "b", {"participant": "two"})
+        events = await client.events_count(2, timeout=5)
+        assert [(e.id, e.data) for e in events] == [(1, "one"), (2, "two")]
+        assert reads == [[]]
+        await client.close()
 
     run(test)

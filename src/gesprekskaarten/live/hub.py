@@ -30,7 +30,9 @@ from .services import ready_seq, release_stale
 logger = logging.getLogger(__name__)
 
 FETCH_BATCH = 200  # events loaded per query while following
-PENDING_GRACE = 10.0  # seconds before a stale pending event is released (see _poll)
+# Seconds before a pending event that held up its channel for a heartbeat is released with its
+# fallback (see _poll): far longer than any render, even on a machine under heavy load.
+PENDING_GRACE = 60.0
 POLL_BATCH = 500  # channels per last_seq query in the heartbeat poll
 BEAT_CHUNK = 250  # streams given their heartbeat before a pause
 BEAT_PAUSE = 0.01  # seconds
@@ -106,7 +108,16 @@ def _abort(send, task: asyncio.Task | None) -> None:
 
 
 class ChannelState:
-    __slots__ = ("name", "audiences", "delivered", "target", "ready", "fetching", "stalled")
+    __slots__ = (
+        "name",
+        "audiences",
+        "delivered",
+        "target",
+        "ready",
+        "fetching",
+        "stalled",
+        "notices",
+    )
 
     def __init__(self, name: str, ready: asyncio.Future):
         self.name = name
@@ -116,6 +127,7 @@ class ChannelState:
         self.ready = ready  # resolves to True once `delivered` is read from the database
         self.fetching = False
         self.stalled = -1  # `delivered` at the last poll when the database was ahead of it
+        self.notices = 0  # notices of new events so far (a fetch sees whether one came meanwhile)
 
     def is_ready(self) -> bool:
         return self.ready.done() and self.ready.result() is True
@@ -213,6 +225,7 @@ class Hub:
         state = self.channels.get(channel)
         if state is None or seq <= state.delivered:
             return
+        state.notices += 1
         if seq > state.target:
             state.target = seq
         if not state.fetching and state.is_ready():
@@ -225,12 +238,18 @@ class Hub:
     async def _fetch_new(self, state: ChannelState) -> None:
         try:
             while state.target > state.delivered and not self.closing:
+                notices = state.notices
                 rows = await self.db(events_after, state.name, state.delivered, None, FETCH_BATCH)
                 self.fetches += 1
                 if self.channels.get(state.name) is not state:
                     return
                 if not rows:
-                    # A notice for an event we cannot see: the heartbeat poll will tell.
+                    if state.notices != notices:
+                        # A notice came while we read: the event it announces (one that was
+                        # pending, completed meanwhile) may have been too late for our read.
+                        continue
+                    # A notice for an event we cannot see (yet: pending): the heartbeat poll, or
+                    # the notice when it is complete, will tell.
                     state.target = state.delivered
                     return
                 self._deliver(state, rows)

@@ -12,18 +12,24 @@ live.js fills it into content swapped in from an event, exactly as the server fi
 page it renders for that person (docs/live.md, "Live screens: what each screen gets").
 """
 
+import html
 import json
+import re
 import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import connection
 from django.db.models import Count
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import json_script
 
 from gesprekskaarten.core import fragments
+from gesprekskaarten.live import conf as live_conf
 from gesprekskaarten.live import services as live
 
 from . import discussion, services, trend, voting
@@ -172,7 +178,7 @@ def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
 
 _shared: OrderedDict = OrderedDict()
 _shared_lock = threading.Lock()
-SHARED_STATES = 64  # the newest states kept: a few per live gesprek
+SHARED_STATES = 512  # the newest values kept: results, pages per language, for ~100 gesprekken
 
 
 def once_per_state(gesprek: Gesprek, what, compute):
@@ -330,3 +336,104 @@ def region_payloads(gesprek: Gesprek, region_ids) -> dict[str, str]:
 
 def _json(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- a page request from the shared page ---------------------------------------------------
+
+PERSON_PLACEHOLDER = {"gk": "person"}
+_CSRF_FIELD = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
+_PERSON_SCRIPT = json_script(PERSON_PLACEHOLDER, "gk-person")
+_PLAIN_QUERY = re.compile(r"(?:sort=[a-z_]{1,20})?")
+
+
+def page_for(request, gesprek: Gesprek, participant: Participant, sort=None) -> str | None:
+    """The participant's page, made from the page everyone of this language and address
+    shares in this state of the gesprek (rendered once per state, `once_per_state`), with the
+    person's own parts filled in as live.js fills them into an event's content: the CSRF token,
+    the #gk-person data, their own notes' links, their marks per card and their dots.
+
+    None when the page has parts of this request that no one else shares: a signed-in user's
+    menu, a message to show, an address with other parameters. The view then renders the page
+    for this person alone, as before."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    if not _PLAIN_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
+        return None
+    language = translation.get_language()
+
+    def compute():
+        stream = stream_url(gesprek, audience(language))  # reads the state afresh
+        context = {
+            **participant_context(gesprek, None, sort=sort or "order"),
+            "stream_url": stream,
+            "person": PERSON_PLACEHOLDER,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        return render_to_string(template_of(gesprek), context, request=request), stream
+
+    key = ("page", language, request.get_full_path())
+    page, stream = once_per_state(gesprek, key, compute)
+    if live_conf.get("GK_LIVE_TOKEN_MAX_AGE"):  # tokens expire: a fresh one, not the kept one
+        fresh = live.stream_url(
+            gesprek.channel, audience(language), last_event_id=_query_value(stream)
+        )
+        page = page.replace(html.escape(stream), html.escape(fresh), 1)
+    person = person_data(gesprek, participant, get_token(request))
+    return personalize(page, person)
+
+
+def _query_value(url: str, name: str = "last_event_id") -> int | None:
+    found = re.search(rf"[?&]{name}=(\d+)", url)
+    return int(found[1]) if found else None
+
+
+def personalize(page: str, person: dict) -> str:
+    """Fill one person's own parts into a page (or content) rendered for everyone: what
+    live.js's `personalize` does in the browser, on the same markup, so that the result equals
+    the page rendered for that person."""
+    page = page.replace(_CSRF_FIELD, f'name="csrfmiddlewaretoken" value="{person["csrf"]}"')
+    page = page.replace(_PERSON_SCRIPT, json_script(person, "gk-person"), 1)
+    notes = {str(pk) for pk in person["notes"]}
+    if 'data-own-note="' in page:
+        page = _OWN_NOTE.sub(
+            lambda m: f'data-own-note="{m[1]}"{"" if m[1] in notes else " hidden"}>', page
+        )
+    if "data-answered=" in page:
+        answered = person["answered"]
+
+        def marked(match):
+            text = _fill(match[3], done=answered.get(match[1], 0), total=match[2])
+            return f"{match[0][: match.start(4) - match.start(0)]}{text}</p>"
+
+        page = _ANSWERED.sub(marked, page)
+    ballot = person["ballot"]
+    if ballot and f'name="ballot-vote" value="{ballot["vote"]}"' in page:
+        dots = ballot["dots"]
+        page = _BALLOT_OPTION.sub(lambda m: f'{m[1]}"{dots[m[2]]}"' if m[2] in dots else m[0], page)
+        placed = sum(dots.values())
+
+        def left(match):
+            text = _fill(match[2], left=int(match[1]) - placed, dots=match[1])
+            return f"{match[0][: match.start(3) - match.start(0)]}{text}</p>"
+
+        page = _DOTS_LEFT.sub(left, page)
+        if placed:
+            page = _PLACED.sub(
+                lambda m: f'data-placed-template="{m[1]}">{_fill(m[1], placed=placed)}</p>', page
+            )
+    return page
+
+
+_OWN_NOTE = re.compile(r'data-own-note="(\d+)"(?: hidden)?>')
+_ANSWERED = re.compile(
+    r'data-answered="(\d+)" data-total="(\d+)" data-template="([^"]*)">([^<]*)</p>'
+)
+_BALLOT_OPTION = re.compile(r'(name="ballot-option-(\d+)" value=)"\d+"')
+_DOTS_LEFT = re.compile(r'data-dots="(\d+)" data-left-template="([^"]*)"[^>]*>([^<]*)</p>')
+_PLACED = re.compile(r'data-placed-template="([^"]*)">[^<]*</p>')
+
+
+def _fill(template: str, **data) -> str:
+    """A data-*-template with its {names} filled in, as text in HTML (live.js `fill`)."""
+    text = re.sub(r"\{(\w+)\}", lambda m: str(data.get(m[1], "")), html.unescape(template))
+    return html.escape(text, quote=False)
