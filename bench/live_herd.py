@@ -965,6 +965,7 @@ async def many_mode(args, herd, lead, groups, mode) -> dict:
     await herd.quiet()
 
     def record(kind, result):
+        found.setdefault("kinds", {}).setdefault(kind, []).extend(result["shown_ms"])
         found["shown"] += result["shown_ms"]
         found["last"].append(result["last_ms"])
         found["changes"] += 1
@@ -1073,6 +1074,14 @@ def report_many(args, many: dict) -> list[str]:
         "per change shown on a screen. late: screens that did not show a change within the "
         "limit (60 s + 0.2 s per screen of the gesprek); counted at the limit in the times."
     )
+    for mode, found in many["modes"].items():
+        kinds = found.get("kinds", {})
+        per_kind = ", ".join(
+            f"{EVENTS[kind]} {fmt(benchlib.percentile(shown, 0.5))}/"
+            f"{fmt(benchlib.percentile(shown, 0.99))}"
+            for kind, shown in kinds.items()
+        )
+        out(f"change→visible p50/p99 ms per kind of change ({mode}): {per_kind}")
     out(f"streams the server ended (reconnected with Last-Event-ID): {many['reconnects']}")
     out(f"server's open files right after a change, most: {many['files']:,}")
     stopped = {mode: found for mode, found in many["modes"].items() if found["stopped"]}

@@ -36,7 +36,7 @@ def _found(request, code):
     once per request: the rate limit and the view both need them."""
     found = getattr(request, "_gk_found", None)
     if found is None or found[0] != code:
-        gesprek = services.find_by_code(code)
+        gesprek = services.find_by_code(code, related=False)
         participant = _participant_or_none(request, gesprek) if gesprek else None
         found = request._gk_found = (code, gesprek, participant)
     return found[1], found[2]
