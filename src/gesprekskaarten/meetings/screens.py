@@ -271,7 +271,8 @@ def person_data(gesprek: Gesprek, participant: Participant, csrf_token: str) -> 
     """The person's own parts of their screen, for live.js to fill into swapped content.
 
     One plain SQL statement: every participant page request reads this, and building the four
-    ORM queries it replaces cost more CPU than running them (docs/live.md)."""
+    ORM queries it replaces cost more CPU than running them (docs/performance.md, "After the
+    commit")."""
     with connection.cursor() as cursor:
         gesprek_id, person_id = gesprek.pk, participant.pk
         cursor.execute(
