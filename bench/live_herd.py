@@ -4,6 +4,7 @@ measured for every step change and every kind of update.
     uv run python bench/live_herd.py                          # 30, 100, 300 screens, both modes
     uv run python bench/live_herd.py --clients 300 --repeat 5 --modes content
     uv run python bench/live_herd.py --smoke                  # 5 screens, one round (tests)
+    uv run python bench/live_herd.py --page-only              # a page alone vs a trivial view
 
 For each number of screens a fresh `gesprekskaarten serve` (one process, production settings,
 SQLite copied from `gesprekskaarten demo`, Redis as the broker) is started. A facilitator logs
@@ -100,7 +101,17 @@ def parse_args(argv=None):
     add("--pace", type=float, default=15.0, help="(--many) mean seconds between two changes")
     add("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     add("--smoke", action="store_true", help="5 screens, one round: checks that everything runs")
+    add(
+        "--page-only",
+        action="store_true",
+        help="the page-alone figures only (3 screens, one round, content mode, 200 GETs per "
+        "page): about a minute",
+    )
     args = parser.parse_args(argv)
+    if args.page_only:
+        args.clients, args.repeat, args.answering, args.modes = "3", 1, 3, "content"
+        if args.page_requests == parser.get_default("page_requests"):
+            args.page_requests = 200
     if args.smoke:
         args.clients, args.repeat, args.answering, args.page_requests = "5", 1, 4, 5
         args.gesprekken, args.size, args.pace = 3, 4, 0.3
@@ -625,6 +636,31 @@ def open_files(pid: int) -> int:
         return 0
 
 
+SERVERS: list[subprocess.Popen] = []  # the `serve` processes started, for stop_on_ctrl_c
+
+
+def stop_on_ctrl_c(run: live_path.Run) -> None:
+    """Ctrl+C stops the benchmark at once, whatever it is doing: the servers and Redis it
+    started are stopped (by their ids), the temporary directory is removed, exit status 130.
+
+    asyncio's own handling only cancels the main task, and with thousands of screens the
+    cancellation could be swallowed on the way (a `wait_for` that completes as it is
+    cancelled) or wait for threads; a second Ctrl+C then left the shutdown of 10,000 tasks
+    hanging. asyncio.run keeps a SIGINT handler that is already installed."""
+    import signal
+
+    def on_sigint(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C does not cut this short
+        print("\nCtrl+C: stopping the servers and Redis ...", file=sys.stderr, flush=True)
+        for process in SERVERS:
+            benchlib.stop(process, timeout=5)
+        run.close()
+        print("stopped; nothing was reported", file=sys.stderr, flush=True)
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
 def start_server(run: live_path.Run, label: str):
     """`gesprekskaarten serve` with the production settings on a copy of the demo database."""
     run.demo_ready()
@@ -650,6 +686,7 @@ def start_server(run: live_path.Run, label: str):
         env=env, cwd=benchlib.ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         preexec_fn=deployed_file_limit,
     )  # fmt: skip
+    SERVERS.append(process)
     benchlib.wait_for_port(port, process, 120, log)
     return process, port, log
 
@@ -928,6 +965,7 @@ async def many_mode(args, herd, lead, groups, mode) -> dict:
     await herd.quiet()
 
     def record(kind, result):
+        found.setdefault("kinds", {}).setdefault(kind, []).extend(result["shown_ms"])
         found["shown"] += result["shown_ms"]
         found["last"].append(result["last_ms"])
         found["changes"] += 1
@@ -1036,6 +1074,14 @@ def report_many(args, many: dict) -> list[str]:
         "per change shown on a screen. late: screens that did not show a change within the "
         "limit (60 s + 0.2 s per screen of the gesprek); counted at the limit in the times."
     )
+    for mode, found in many["modes"].items():
+        kinds = found.get("kinds", {})
+        per_kind = ", ".join(
+            f"{EVENTS[kind]} {fmt(benchlib.percentile(shown, 0.5))}/"
+            f"{fmt(benchlib.percentile(shown, 0.99))}"
+            for kind, shown in kinds.items()
+        )
+        out(f"change→visible p50/p99 ms per kind of change ({mode}): {per_kind}")
     out(f"streams the server ended (reconnected with Last-Event-ID): {many['reconnects']}")
     out(f"server's open files right after a change, most: {many['files']:,}")
     stopped = {mode: found for mode, found in many["modes"].items() if found["stopped"]}
@@ -1244,6 +1290,7 @@ def main(argv=None) -> int:
     print(f"Command: {' '.join(['python', *sys.argv])}", flush=True)
     print(f"Code: {code_version()}", flush=True)
     run = live_path.Run(args)
+    stop_on_ctrl_c(run)
     results = {}
     started = time.monotonic()
     try:

@@ -1,6 +1,8 @@
+import contextlib
 import os
 
 import pytest
+from django.db import transaction
 from hypothesis import settings
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -44,3 +46,37 @@ def fresh_rate_limits():
     ratelimit.reset()
     yield
     ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
+def commits_run_their_hooks(monkeypatch):
+    """In a test inside Django's test transaction, the end of the outermost block of the code
+    under test is where production commits: run the on-commit hooks there, as a commit does.
+
+    Django's TestCase keeps every hook until the test's own transaction rolls back, and then
+    drops them, so code that does work after its commit (live.publish renders an event's content
+    and announces it then) would never do it in such a test. Tests marked
+    `django_db(transaction=True)` commit for real and are not affected."""
+    original = transaction.Atomic.__exit__
+
+    def exit_and_commit(self, exc_type, exc_value, traceback):
+        result = original(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        blocks = connection.atomic_blocks
+        if (
+            exc_type is None
+            and blocks
+            and all(block._from_testcase for block in blocks)
+            and not connection.needs_rollback
+        ):
+            while connection.run_on_commit:
+                hooks, connection.run_on_commit = connection.run_on_commit, []
+                for _savepoints, hook, robust in hooks:
+                    if robust:  # as Django runs robust hooks: a failure does not stop the rest
+                        with contextlib.suppress(Exception):
+                            hook()
+                    else:
+                        hook()
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_commit)

@@ -25,11 +25,14 @@ from gesprekskaarten.core import metrics
 from . import collector, conf, sse
 from .broker import Broker, get_broker
 from .models import Channel
-from .services import last_seq
+from .services import ready_seq, release_stale
 
 logger = logging.getLogger(__name__)
 
 FETCH_BATCH = 200  # events loaded per query while following
+# Seconds before a pending event that held up its channel for a heartbeat is released with its
+# fallback (see _poll): far longer than any render, even on a machine under heavy load.
+PENDING_GRACE = 60.0
 POLL_BATCH = 500  # channels per last_seq query in the heartbeat poll
 BEAT_CHUNK = 250  # streams given their heartbeat before a pause
 BEAT_PAUSE = 0.01  # seconds
@@ -105,7 +108,16 @@ def _abort(send, task: asyncio.Task | None) -> None:
 
 
 class ChannelState:
-    __slots__ = ("name", "audiences", "delivered", "target", "ready", "fetching")
+    __slots__ = (
+        "name",
+        "audiences",
+        "delivered",
+        "target",
+        "ready",
+        "fetching",
+        "stalled",
+        "notices",
+    )
 
     def __init__(self, name: str, ready: asyncio.Future):
         self.name = name
@@ -114,6 +126,8 @@ class ChannelState:
         self.target = 0  # the newest seq we know exists
         self.ready = ready  # resolves to True once `delivered` is read from the database
         self.fetching = False
+        self.stalled = -1  # `delivered` at the last poll when the database was ahead of it
+        self.notices = 0  # notices of new events so far (a fetch sees whether one came meanwhile)
 
     def is_ready(self) -> bool:
         return self.ready.done() and self.ready.result() is True
@@ -162,7 +176,7 @@ class Hub:
                 self.channels[channel] = state
                 self.listener.subscribe(channel)  # before reading last_seq: no gap
                 try:
-                    state.delivered = await self.db(last_seq, channel)
+                    state.delivered = await self.db(ready_seq, channel)
                 except BaseException:
                     self._forget(state)
                     state.ready.set_result(False)
@@ -211,6 +225,7 @@ class Hub:
         state = self.channels.get(channel)
         if state is None or seq <= state.delivered:
             return
+        state.notices += 1
         if seq > state.target:
             state.target = seq
         if not state.fetching and state.is_ready():
@@ -223,12 +238,18 @@ class Hub:
     async def _fetch_new(self, state: ChannelState) -> None:
         try:
             while state.target > state.delivered and not self.closing:
+                notices = state.notices
                 rows = await self.db(events_after, state.name, state.delivered, None, FETCH_BATCH)
                 self.fetches += 1
                 if self.channels.get(state.name) is not state:
                     return
                 if not rows:
-                    # A notice for an event we cannot see: the heartbeat poll will tell.
+                    if state.notices != notices:
+                        # A notice came while we read: the event it announces (one that was
+                        # pending, completed meanwhile) may have been too late for our read.
+                        continue
+                    # A notice for an event we cannot see (yet: pending): the heartbeat poll, or
+                    # the notice when it is complete, will tell.
                     state.target = state.delivered
                     return
                 self._deliver(state, rows)
@@ -299,13 +320,28 @@ class Hub:
                     await asyncio.sleep(BEAT_PAUSE)
 
     async def _poll(self, names: set[str] | None) -> None:
-        """Compare last_seq in the database with what was delivered; fetch what is missing."""
+        """Compare last_seq in the database with what was delivered; fetch what is missing.
+
+        A channel that stays behind at the same event from one heartbeat poll to the next waits
+        for an event whose rendering after the commit never finished (its process stopped):
+        it is released with its fallback payloads once it is PENDING_GRACE seconds old."""
+        heartbeat = names is None
         if names is None:
             names = {name for name, state in self.channels.items() if state.is_ready()}
         names = sorted(names)
         for start in range(0, len(names), POLL_BATCH):
             newest = await self.db(last_seqs, names[start : start + POLL_BATCH])
             for name, seq in newest.items():
+                state = self.channels.get(name)
+                if heartbeat and state is not None and not state.fetching:
+                    behind = seq > state.delivered
+                    if (
+                        behind
+                        and state.stalled == state.delivered
+                        and await self.db(release_stale, name, state.delivered, PENDING_GRACE)
+                    ):
+                        logger.warning("Released stale pending live events of %s", name)
+                    state.stalled = state.delivered if behind else -1
                 self.on_announce(name, seq)
 
     def resync(self, channels: set[str] | None) -> None:
@@ -381,11 +417,12 @@ def last_seqs(channels: list[str]) -> dict[str, int]:
 
 
 def events_after(channel: str, after: int, upto: int | None, limit: int | None) -> list[tuple]:
-    """(seq, type, payloads) of the events after `after` (up to `upto`), oldest first.
+    """(seq, type, payloads) of the events after `after` (up to `upto`), oldest first, ending
+    before the first event that is still pending (being rendered after its commit).
 
     Plain SQL: the hub runs this once for every event of every followed channel, and building
     the same query with the ORM cost about 15 times as much as running it (docs/live.md)."""
-    sql = "SELECT seq, type, payloads FROM live_event WHERE channel = %s AND seq > %s"
+    sql = "SELECT seq, type, payloads, pending FROM live_event WHERE channel = %s AND seq > %s"
     params = [channel, after]
     if upto is not None:
         sql += " AND seq <= %s"
@@ -397,8 +434,13 @@ def events_after(channel: str, after: int, upto: int | None, limit: int | None) 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # Both backends hand JSON columns over as text (Django decodes them in the ORM).
-    return [(seq, kind, json.loads(payloads)) for seq, kind, payloads in rows]
+    events = []
+    for seq, kind, payloads, pending in rows:
+        if pending:
+            break
+        # Both backends hand JSON columns over as text (Django decodes them in the ORM).
+        events.append((seq, kind, json.loads(payloads)))
+    return events
 
 
 def encode_rows(rows: list[tuple], audience: str) -> list[tuple[int, bytes]]:

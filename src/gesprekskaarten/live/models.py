@@ -27,12 +27,24 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     # {audience: SSE data string}; an audience that is missing does not receive the event.
     payloads = models.JSONField(default=dict)
+    # Committed, but some payloads are still being rendered after the commit
+    # (services.publish(render=...)): readers stop before it until it is complete.
+    pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["channel", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["channel", "seq"], name="live_event_channel_seq")
+        ]
+        indexes = [
+            # Only the few events still being rendered: the first one of a channel is found
+            # without scanning its log.
+            models.Index(
+                fields=["channel", "seq"],
+                condition=models.Q(pending=True),
+                name="live_event_pending",
+            )
         ]
 
     def __str__(self):

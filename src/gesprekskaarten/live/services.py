@@ -5,6 +5,7 @@ such as "participant" or "facilitator". Each event carries one pre-rendered SSE 
 audience; a stream token binds one browser to one channel and one audience.
 """
 
+import datetime
 import logging
 import re
 from functools import partial
@@ -14,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.urls import get_script_prefix
+from django.utils import timezone
 
 from . import conf
 from .models import Channel, Event
@@ -33,9 +35,14 @@ _NEXT_SEQ_SQL = (
     'ON CONFLICT ("name") DO UPDATE SET "last_seq" = "live_channel"."last_seq" + 1 '
     'RETURNING "last_seq"'
 )
+_READY_SEQ_SQL = (
+    'SELECT COALESCE((SELECT MIN("seq") - 1 FROM "live_event" '
+    'WHERE "channel" = %s AND "pending"), '
+    '(SELECT "last_seq" FROM "live_channel" WHERE "name" = %s), 0)'
+)
 
 
-def publish(channel: str, type: str, payloads: dict[str, str]) -> Event:
+def publish(channel: str, type: str, payloads: dict[str, str], render=None) -> Event:
     """Append an event to `channel` and announce it once the transaction commits.
 
     Call it inside the transaction that makes the change the event describes, so the change and
@@ -45,21 +52,76 @@ def publish(channel: str, type: str, payloads: dict[str, str]) -> Event:
 
     The seq is the channel's previous seq + 1, also with concurrent writers: the channel's
     counter row stays locked until the transaction ends. Nothing is announced on rollback.
+
+    `render`: a function without arguments, called after the commit, that returns payloads
+    for some audiences (rendered from the committed state, without holding the writer's
+    locks). Until it has returned, the event is *pending*: readers deliver nothing from it on,
+    so the channel's order holds. Its payloads replace those of `payloads` for the same
+    audiences, which are the fallback when rendering fails (or the process stops first: the
+    hub then releases the event with the fallback, `release_stale`).
     """
     _check_channel(channel)
     if not isinstance(type, str) or not _TYPE.fullmatch(type):
         raise ValueError(f"Invalid live event type {type!r}.")
+    _check_payloads(payloads)
+    with transaction.atomic(savepoint=False):
+        seq = _next_seq(channel)
+        event = Event.objects.create(
+            channel=channel, seq=seq, type=type, payloads=payloads, pending=render is not None
+        )
+        if render is None:
+            transaction.on_commit(partial(_announce, channel, seq), robust=True)
+        else:
+            transaction.on_commit(partial(_complete, channel, seq, payloads, render), robust=True)
+    return event
+
+
+def _check_payloads(payloads) -> None:
     if not isinstance(payloads, dict):
         raise TypeError("payloads must be a dict {audience: data}.")
     for audience, data in payloads.items():
         _check_audience(audience)
         if not isinstance(data, str):
             raise TypeError(f"The payload for audience {audience!r} must be a string.")
-    with transaction.atomic(savepoint=False):
-        seq = _next_seq(channel)
-        event = Event.objects.create(channel=channel, seq=seq, type=type, payloads=payloads)
-        transaction.on_commit(partial(_announce, channel, seq), robust=True)
-    return event
+
+
+def _complete(channel: str, seq: int, payloads: dict[str, str], render) -> None:
+    """After the commit: render the event's payloads, store them, announce the event."""
+    try:
+        rendered = render()
+        _check_payloads(rendered)
+    except Exception:
+        # The event goes out with its fallback payloads (the screens fetch their page).
+        logger.warning("Rendering live event %s #%d failed", channel, seq, exc_info=True)
+        rendered = {}
+    try:
+        with transaction.atomic():
+            Event.objects.filter(channel=channel, seq=seq, pending=True).update(
+                payloads={**payloads, **rendered}, pending=False
+            )
+    except Exception:
+        logger.warning("Could not complete live event %s #%d", channel, seq, exc_info=True)
+        return  # released with its fallback by the hub (release_stale)
+    _announce(channel, seq)
+
+
+def ready_seq(channel: str) -> int:
+    """The seq up to which every event of `channel` can be delivered: the newest, or the one
+    before the oldest event still being rendered after its commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READY_SEQ_SQL, [channel, channel])
+        return cursor.fetchone()[0]
+
+
+def release_stale(channel: str, after: int, older_than: float) -> int:
+    """Let events of `channel` after `after` that have been pending for `older_than` seconds go
+    out with their fallback payloads (the process that was rendering them stopped). Returns
+    how many were released."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than)
+    with transaction.atomic():
+        return Event.objects.filter(
+            channel=channel, seq__gt=after, pending=True, created_at__lt=cutoff
+        ).update(pending=False)
 
 
 def lock_channel(channel: str) -> None:
@@ -71,8 +133,14 @@ def lock_channel(channel: str) -> None:
 
 
 def last_seq(channel: str) -> int:
-    """The seq of the newest event on `channel` (0 when it has none)."""
-    return Channel.objects.filter(name=channel).values_list("last_seq", flat=True).first() or 0
+    """The seq of the newest event on `channel` (0 when it has none).
+
+    Plain SQL: every live page request reads it (building the ORM query cost more than
+    running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "last_seq" FROM "live_channel" WHERE "name" = %s', [channel])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def stream_token(channel: str, audience: str) -> str:

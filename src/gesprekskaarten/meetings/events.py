@@ -10,13 +10,15 @@
 A leader's mirror sharing its comparison, or no longer sharing it, publishes `step` too
 (meetings/mirror.py, set_shared): every screen shows the gesprek as it is now.
 
-Participant content is rendered once per language for everyone (meetings/screens.py) and the
-same bytes go to every phone; live.js swaps it in and fills in the person's own parts. The
+Participant content is rendered once per language for everyone (meetings/screens.py), after
+the writer's commit from the committed state (`_publish_rendered`), and the same bytes go to
+every phone; live.js swaps it in and fills in the person's own parts. The
 facilitator's screens (one or two per gesprek) fetch their page on `step` and `update`.
 The region ids are the `*_REGION` names below; `refresh` comes from the stream itself.
 """
 
 import json
+from functools import partial
 
 from gesprekskaarten.live import services as live
 
@@ -49,6 +51,23 @@ def _publish(gesprek, event_type: str, participants: dict[str, str], facilitator
     live.publish(gesprek.channel, event_type, {**participants, FACILITATOR: _json(facilitator)})
 
 
+def _publish_rendered(gesprek, event_type: str, facilitator: dict, render):
+    """Publish now (the event's number, in the writer's transaction) and render the
+    participants' content after the commit, from the committed state: the writer's locks (on
+    SQLite the one write lock of the database) are not held while two pages render. Until then
+    the participants' payload is the facilitator's (`{"step"}` or `{"regions": [...]}`), on
+    which live.js fetches the page: the fallback should the rendering fail."""
+    from . import screens
+
+    data = _json(facilitator)
+    live.publish(
+        gesprek.channel,
+        event_type,
+        {**dict.fromkeys(screens.audiences(), data), FACILITATOR: data},
+        render=render,
+    )
+
+
 def _same_for_participants(data: dict) -> dict[str, str]:
     from . import screens
 
@@ -67,7 +86,8 @@ def step_changed(gesprek):
     from . import screens
 
     gesprek = _fresh(gesprek)
-    _publish(gesprek, "step", screens.step_payloads(gesprek), {"step": gesprek.step})
+    render = partial(screens.after_commit, gesprek.pk, gesprek.channel, screens.step_payloads)
+    _publish_rendered(gesprek, "step", {"step": gesprek.step}, render)
 
 
 def progress_changed(gesprek):
@@ -104,8 +124,10 @@ def regions_changed(gesprek, *regions: str):
     if unknown:
         raise ValueError(f"Unknown page regions: {sorted(unknown)}")
     gesprek = _fresh(gesprek)
-    participants = screens.region_payloads(gesprek, regions)
-    _publish(gesprek, "update", participants, {"regions": list(regions)})
+    render = partial(
+        screens.after_commit, gesprek.pk, gesprek.channel, screens.region_payloads, regions
+    )
+    _publish_rendered(gesprek, "update", {"regions": list(regions)}, render)
 
 
 def presenter_paged(gesprek):

@@ -12,22 +12,28 @@ live.js fills it into content swapped in from an event, exactly as the server fi
 page it renders for that person (docs/live.md, "Live screens: what each screen gets").
 """
 
+import html
 import json
+import re
 import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import connection
 from django.db.models import Count
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import json_script
 
 from gesprekskaarten.core import fragments
+from gesprekskaarten.live import conf as live_conf
 from gesprekskaarten.live import services as live
 
-from . import discussion, services, trend, voting
-from .models import Answer, Gesprek, Note, Participant, Step
+from . import discussion, services, trend
+from .models import Answer, Gesprek, Participant, Step
 from .results import SORTS, results_for
 
 AUDIENCE = "participant"
@@ -172,29 +178,72 @@ def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
 
 _shared: OrderedDict = OrderedDict()
 _shared_lock = threading.Lock()
-SHARED_STATES = 64  # the newest states kept: a few per live gesprek
+SHARED_STATES = 512  # the newest values kept: results, pages per language, for ~100 gesprekken
 
 
 def once_per_state(gesprek: Gesprek, what, compute):
     """What every screen of a gesprek shows alike (results, trend, summary), computed once per
     state of the gesprek: its newest event number, since every change publishes an event.
 
-    Inside a transaction (a writer rendering its event) it is computed afresh: the state it
-    sees is not committed yet, and must not be kept for readers who do not see it.
+    Inside a transaction (a writer) it is computed afresh: the state it sees is not committed
+    yet, and must not be kept for readers who do not see it. Outside one every query sees the
+    newest committed state, so a value is kept only when the event number is the same after
+    computing it as before: no change committed in between, the value is all of that state.
     """
     if connection.in_atomic_block:
         return compute()
-    key = (gesprek.pk, live.last_seq(gesprek.channel), what)
+    seq = _state_seq(gesprek)
+    key = (gesprek.pk, seq, what)
     with _shared_lock:
         if key in _shared:
             _shared.move_to_end(key)
             return _shared[key]
     value = compute()
-    with _shared_lock:
-        _shared[key] = value
-        while len(_shared) > SHARED_STATES:
-            _shared.popitem(last=False)
+    if live.last_seq(gesprek.channel) == seq:
+        with _shared_lock:
+            _shared[key] = value
+            while len(_shared) > SHARED_STATES:
+                _shared.popitem(last=False)
     return value
+
+
+_rendering = threading.local()  # (gesprek pk, seq) while after_commit renders that state
+RENDER_TRIES = 3
+
+
+def _state_seq(gesprek: Gesprek) -> int:
+    state = getattr(_rendering, "state", None)
+    if state is not None and state[0] == gesprek.pk:
+        return state[1]
+    return live.last_seq(gesprek.channel)
+
+
+class StateChanged(Exception):
+    """The gesprek kept changing while an event's content was rendered (RENDER_TRIES times)."""
+
+
+def after_commit(gesprek_pk: int, channel: str, payloads_of, *args) -> dict[str, str]:
+    """An event's participant payloads, rendered after the writer's commit (live.publish's
+    `render`) by `payloads_of(gesprek, *args)`, from one committed state of the gesprek.
+
+    The render reads outside any transaction, so it checks that no other change of the gesprek
+    committed while it read: the newest event number is the same before and after. If one did,
+    it renders again (the content then shows that newer state, which its own event will show
+    too); after RENDER_TRIES it gives up and the event goes out with its fallback (the screens
+    fetch their page). So the content is always one state, never half of two, and never older
+    than the change of its own event.
+    """
+    for _attempt in range(RENDER_TRIES):
+        seq = live.last_seq(channel)
+        gesprek = Gesprek.objects.select_related("deck_version__deck", "team").get(pk=gesprek_pk)
+        _rendering.state = (gesprek_pk, seq)
+        try:
+            payloads = payloads_of(gesprek, *args)
+        finally:
+            _rendering.state = None
+        if live.last_seq(channel) == seq:
+            return payloads
+    raise StateChanged(f"gesprek {gesprek_pk} changed during {RENDER_TRIES} renders")
 
 
 def discussion_context(gesprek: Gesprek, viewer: Participant | None = None, moderator=False):
@@ -219,20 +268,50 @@ def answered_per_card(participant: Participant) -> dict[int, int]:
 
 
 def person_data(gesprek: Gesprek, participant: Participant, csrf_token: str) -> dict:
-    """The person's own parts of their screen, for live.js to fill into swapped content."""
-    data = {
-        "csrf": csrf_token,
-        "notes": list(
-            Note.objects.filter(gesprek=gesprek, author=participant).values_list("pk", flat=True)
-        ),
-        "answered": {str(pk): done for pk, done in answered_per_card(participant).items()},
-        "ballot": None,
-    }
-    vote = voting.open_vote_of(gesprek) if gesprek.step == Step.DISCUSSION else None
-    if vote is not None:
-        dots = voting.dots_of(participant, vote)
-        data["ballot"] = {"vote": vote.pk, "dots": {str(pk): n for pk, n in dots.items()}}
+    """The person's own parts of their screen, for live.js to fill into swapped content.
+
+    One plain SQL statement: every participant page request reads this, and building the four
+    ORM queries it replaces cost more CPU than running them (docs/performance.md, "After the
+    commit")."""
+    with connection.cursor() as cursor:
+        gesprek_id, person_id = gesprek.pk, participant.pk
+        cursor.execute(
+            _PERSON_SQL, [gesprek_id, person_id, person_id, gesprek_id, person_id, gesprek_id]
+        )
+        rows = cursor.fetchall()
+    notes, answered, open_votes, dots = [], {}, [], {}
+    for kind, first, second, vote in rows:
+        if kind == "n":
+            notes.append(first)
+        elif kind == "a":
+            answered[str(first)] = second
+        elif kind == "v":
+            open_votes.append(first)
+        else:
+            dots.setdefault(vote, {})[str(first)] = second
+    data = {"csrf": csrf_token, "notes": sorted(notes), "answered": answered, "ballot": None}
+    if gesprek.step == Step.DISCUSSION and open_votes:
+        vote = min(open_votes)  # as DotVote's ordering: the first open vote
+        data["ballot"] = {"vote": vote, "dots": dict(sorted(dots.get(vote, {}).items()))}
     return data
+
+
+# n: the person's notes; a: per card, how many behaviours they marked (a choice made);
+# v: the gesprek's open votes; d: their dots per option of an open vote.
+_PERSON_SQL = """
+SELECT 'n', "id", 0, 0 FROM "meetings_note" WHERE "gesprek_id" = %s AND "author_id" = %s
+UNION ALL
+SELECT 'a', b."principle_id", COUNT(*), 0 FROM "meetings_answer" a
+  JOIN "decks_behaviour" b ON b."id" = a."behaviour_id"
+  WHERE a."participant_id" = %s AND a."choice" <> '' GROUP BY b."principle_id"
+UNION ALL
+SELECT 'v', "id", 0, 0 FROM "meetings_dotvote" WHERE "gesprek_id" = %s AND "is_open"
+UNION ALL
+SELECT 'd', d."option_id", d."count", o."vote_id" FROM "meetings_placeddots" d
+  JOIN "meetings_voteoption" o ON o."id" = d."option_id"
+  JOIN "meetings_dotvote" v ON v."id" = o."vote_id"
+  WHERE d."participant_id" = %s AND v."gesprek_id" = %s AND v."is_open"
+"""
 
 
 # --- rendered once for everyone --------------------------------------------------------------
@@ -287,3 +366,104 @@ def region_payloads(gesprek: Gesprek, region_ids) -> dict[str, str]:
 
 def _json(data: dict) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- a page request from the shared page ---------------------------------------------------
+
+PERSON_PLACEHOLDER = {"gk": "person"}
+_CSRF_FIELD = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
+_PERSON_SCRIPT = json_script(PERSON_PLACEHOLDER, "gk-person")
+_PLAIN_QUERY = re.compile(r"(?:sort=[a-z_]{1,20})?")
+
+
+def page_for(request, gesprek: Gesprek, participant: Participant, sort=None) -> str | None:
+    """The participant's page, made from the page everyone of this language and address
+    shares in this state of the gesprek (rendered once per state, `once_per_state`), with the
+    person's own parts filled in as live.js fills them into an event's content: the CSRF token,
+    the #gk-person data, their own notes' links, their marks per card and their dots.
+
+    None when the page has parts of this request that no one else shares: a signed-in user's
+    menu, a message to show, an address with other parameters. The view then renders the page
+    for this person alone, as before."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    if not _PLAIN_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
+        return None
+    language = translation.get_language()
+
+    def compute():
+        stream = stream_url(gesprek, audience(language))  # reads the state afresh
+        context = {
+            **participant_context(gesprek, None, sort=sort or "order"),
+            "stream_url": stream,
+            "person": PERSON_PLACEHOLDER,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        return render_to_string(template_of(gesprek), context, request=request), stream
+
+    key = ("page", language, request.get_full_path())
+    page, stream = once_per_state(gesprek, key, compute)
+    if live_conf.get("GK_LIVE_TOKEN_MAX_AGE"):  # tokens expire: a fresh one, not the kept one
+        fresh = live.stream_url(
+            gesprek.channel, audience(language), last_event_id=_query_value(stream)
+        )
+        page = page.replace(html.escape(stream), html.escape(fresh), 1)
+    person = person_data(gesprek, participant, get_token(request))
+    return personalize(page, person)
+
+
+def _query_value(url: str, name: str = "last_event_id") -> int | None:
+    found = re.search(rf"[?&]{name}=(\d+)", url)
+    return int(found[1]) if found else None
+
+
+def personalize(page: str, person: dict) -> str:
+    """Fill one person's own parts into a page (or content) rendered for everyone: what
+    live.js's `personalize` does in the browser, on the same markup, so that the result equals
+    the page rendered for that person."""
+    page = page.replace(_CSRF_FIELD, f'name="csrfmiddlewaretoken" value="{person["csrf"]}"')
+    page = page.replace(_PERSON_SCRIPT, json_script(person, "gk-person"), 1)
+    notes = {str(pk) for pk in person["notes"]}
+    if 'data-own-note="' in page:
+        page = _OWN_NOTE.sub(
+            lambda m: f'data-own-note="{m[1]}"{"" if m[1] in notes else " hidden"}>', page
+        )
+    if "data-answered=" in page:
+        answered = person["answered"]
+
+        def marked(match):
+            text = _fill(match[3], done=answered.get(match[1], 0), total=match[2])
+            return f"{match[0][: match.start(4) - match.start(0)]}{text}</p>"
+
+        page = _ANSWERED.sub(marked, page)
+    ballot = person["ballot"]
+    if ballot and f'name="ballot-vote" value="{ballot["vote"]}"' in page:
+        dots = ballot["dots"]
+        page = _BALLOT_OPTION.sub(lambda m: f'{m[1]}"{dots[m[2]]}"' if m[2] in dots else m[0], page)
+        placed = sum(dots.values())
+
+        def left(match):
+            text = _fill(match[2], left=int(match[1]) - placed, dots=match[1])
+            return f"{match[0][: match.start(3) - match.start(0)]}{text}</p>"
+
+        page = _DOTS_LEFT.sub(left, page)
+        if placed:
+            page = _PLACED.sub(
+                lambda m: f'data-placed-template="{m[1]}">{_fill(m[1], placed=placed)}</p>', page
+            )
+    return page
+
+
+_OWN_NOTE = re.compile(r'data-own-note="(\d+)"(?: hidden)?>')
+_ANSWERED = re.compile(
+    r'data-answered="(\d+)" data-total="(\d+)" data-template="([^"]*)">([^<]*)</p>'
+)
+_BALLOT_OPTION = re.compile(r'(name="ballot-option-(\d+)" value=)"\d+"')
+_DOTS_LEFT = re.compile(r'data-dots="(\d+)" data-left-template="([^"]*)"[^>]*>([^<]*)</p>')
+_PLACED = re.compile(r'data-placed-template="([^"]*)">[^<]*</p>')
+
+
+def _fill(template: str, **data) -> str:
+    """A data-*-template with its {names} filled in, as text in HTML (live.js `fill`)."""
+    text = re.sub(r"\{(\w+)\}", lambda m: str(data.get(m[1], "")), html.unescape(template))
+    return html.escape(text, quote=False)

@@ -106,11 +106,16 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (code or "").upper())[: JOIN_CODE_LENGTH * 2]
 
 
-def find_by_code(code: str) -> Gesprek | None:
+def find_by_code(code: str, *, related: bool = True) -> Gesprek | None:
+    """The gesprek of a join code, or None. With `related=False` its team and deck version are
+    loaded only when used: a participant's page request from the shared page needs neither."""
     code = normalise_code(code)
     if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
         return None
-    return Gesprek.objects.select_related("team", "deck_version").filter(join_code=code).first()
+    found = Gesprek.objects.filter(join_code=code)
+    if related:
+        found = found.select_related("team", "deck_version")
+    return found.first()
 
 
 def join_problem(gesprek: Gesprek | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ def _found(request, code):
     once per request: the rate limit and the view both need them."""
     found = getattr(request, "_gk_found", None)
     if found is None or found[0] != code:
-        gesprek = services.find_by_code(code)
+        gesprek = services.find_by_code(code, related=False)
         participant = _participant_or_none(request, gesprek) if gesprek else None
         found = request._gk_found = (code, gesprek, participant)
     return found[1], found[2]
@@ -148,6 +148,9 @@ def gesprek(request, code):
     gesprek, participant = _gesprek_and_participant(request, code)
     if participant is None:
         return redirect("meetings:join", code=gesprek.join_code)
+    page = screens.page_for(request, gesprek, participant, sort=request.GET.get("sort"))
+    if page is not None:  # the page everyone shares in this state, with this person's parts
+        return HttpResponse(page)
     context = _participant_context(request, gesprek, participant, sort=request.GET.get("sort"))
     return render(request, screens.template_of(gesprek), context)
 
