@@ -99,6 +99,12 @@ def parse_args(argv=None):
     add("--gesprekken", type=int, default=500, help="(--many) gesprekken at the same time")
     add("--size", type=int, default=20, help="(--many) screens per gesprek")
     add("--pace", type=float, default=15.0, help="(--many) mean seconds between two changes")
+    add(
+        "--one-team",
+        action="store_true",
+        help="(--many) all gesprekken in the demo team, as before: a team's agreements then "
+        "reach every gesprek of it; by default each gesprek has a team of its own, as in use",
+    )
     add("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     add("--smoke", action="store_true", help="5 screens, one round: checks that everything runs")
     add(
@@ -456,13 +462,13 @@ class Facilitator(Browser):
         await self.open("/inloggen/")
         await self.submit("/inloggen/", {"username": username, "password": password})
 
-    async def new_gesprek(self) -> str:
+    async def new_gesprek(self, team: int | None = None) -> str:
         await self.open("/begeleiden/nieuw/")
         card = _all_boxes(self.page, "principles")[0][1]
-        await self.submit(
-            "/begeleiden/nieuw/",
-            {"title": "Herd", "principles": [card], "audience": "everyone", "threshold": "3"},
-        )
+        values = {"title": "Herd", "principles": [card], "audience": "everyone", "threshold": "3"}
+        if team is not None:
+            values["team"] = str(team)
+        await self.submit("/begeleiden/nieuw/", values)
         self.control = self.path
         return re.search(rb"/doe-mee/([A-Z0-9]{10})/", self.page).group(1).decode()
 
@@ -661,8 +667,10 @@ def stop_on_ctrl_c(run: live_path.Run) -> None:
     signal.signal(signal.SIGINT, on_sigint)
 
 
-def start_server(run: live_path.Run, label: str):
-    """`gesprekskaarten serve` with the production settings on a copy of the demo database."""
+def start_server(run: live_path.Run, label: str, prepare: str = ""):
+    """`gesprekskaarten serve` with the production settings on a copy of the demo database;
+    `prepare`, Python run in `gesprekskaarten manage shell` on that copy first, prints what
+    the caller gets back as the fourth value."""
     run.demo_ready()
     var = run.dir / f"herd-{label}"
     var.mkdir()
@@ -678,6 +686,12 @@ def start_server(run: live_path.Run, label: str):
     )
     if run.postgres is not None:
         env["DATABASE_URL"] = run.postgres.create(f"gk_herd_{label}", "gk_bench_template")
+    prepared = ""
+    if prepare:
+        prepared = subprocess.run(
+            [live_path.PYTHON, "-m", "gesprekskaarten", "manage", "shell", "-c", prepare],
+            env=env, cwd=benchlib.ROOT, capture_output=True, text=True, check=True, timeout=600,
+        ).stdout  # fmt: skip
     port = benchlib.free_port()
     log = var / "server.log"
     process = subprocess.Popen(
@@ -688,11 +702,11 @@ def start_server(run: live_path.Run, label: str):
     )  # fmt: skip
     SERVERS.append(process)
     benchlib.wait_for_port(port, process, 120, log)
-    return process, port, log
+    return process, port, log, prepared
 
 
 async def measure_size(args, run: live_path.Run, n: int) -> dict:
-    process, port, log = start_server(run, str(n))
+    process, port, log, _ = start_server(run, str(n))
     db_pids = [run.postgres.pid] if run.postgres else []
     herd = Herd(args, port, [process.pid, run.redis.pid], db_pids)
     result = {
@@ -893,13 +907,34 @@ async def page_alone(herd: Herd, screen: Screen, path: str, expect: int = 200) -
 
 # -- many gesprekken at once -------------------------------------------------------------------
 
+# A team of its own for each gesprek (500 teams meeting at once, not one team meeting 500
+# times: an agreement belongs to the team and reaches each of its live gesprekken), with the
+# demo's facilitator as its facilitator. Prints the teams' ids.
+TEAMS_OF_THEIR_OWN = """
+import json
+from django.contrib.auth import get_user_model
+from gesprekskaarten.organisations.models import Organisation
+from gesprekskaarten.teams.models import Team
+user = get_user_model().objects.get(username="begeleider")
+organisation = Organisation.objects.get(slug="demo")
+teams = Team.objects.bulk_create(
+    Team(organisation=organisation, name=f"Herd {n}", slug=f"herd-{n}") for n in range(%d)
+)
+for team in teams:
+    team.facilitators.add(user)
+herd = Team.objects.filter(slug__startswith="herd-").order_by("pk")
+print(json.dumps([team.pk for team in herd]))
+"""
+
 
 async def many_run(args, run) -> dict:
     """--many: every gesprek runs the whole method at once, a change every `pace` seconds."""
     import random
 
     random.seed(1)
-    process, port, log = start_server(run, "many")
+    teams = "" if args.one_team else TEAMS_OF_THEIR_OWN % args.gesprekken
+    process, port, log, prepared = start_server(run, "many", prepare=teams)
+    team_ids = json.loads(prepared.splitlines()[-1]) if teams else []
     db_pids = [run.postgres.pid] if run.postgres else []
     herd = Herd(args, port, [process.pid, run.redis.pid], db_pids)
     size, count = args.size, args.gesprekken
@@ -919,7 +954,7 @@ async def many_run(args, run) -> dict:
         await lead.log_in(**run.credentials)
         for mode in args.modes:
             herd.mode = mode
-            results[mode] = await many_mode(args, herd, lead, groups, mode)
+            results[mode] = await many_mode(args, herd, lead, groups, mode, team_ids)
         lead.close()
     except Exception as error:
         raise RuntimeError(
@@ -937,7 +972,7 @@ async def many_run(args, run) -> dict:
     }
 
 
-async def many_mode(args, herd, lead, groups, mode) -> dict:
+async def many_mode(args, herd, lead, groups, mode, team_ids) -> dict:
     """Fresh gesprekken (a gesprek leaves the lobby once), joined, then run all at once."""
     size, count = args.size, args.gesprekken
     found = {"shown": [], "last": [], "hows": {}, "changes": 0, "late": 0}
@@ -949,7 +984,9 @@ async def many_mode(args, herd, lead, groups, mode) -> dict:
     async def prepare(number):
         async with limit:
             facilitators[number].jar = dict(lead.jar)  # the same account, another tab
-            codes[number] = await facilitators[number].new_gesprek()
+            codes[number] = await facilitators[number].new_gesprek(
+                team_ids[number] if team_ids else None
+            )
 
     await asyncio.gather(*(prepare(g) for g in range(count)))
 
