@@ -74,6 +74,7 @@ def test_a_made_up_link_is_refused(client):
     assert "This link does not work" in page.content.decode()
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_resets_are_limited_per_address(client, smtp_settings, settings):
     settings.GK_RATE_PASSWORD_RESETS_PER_EMAIL = 2
     make_user("known", email="known@example.org")
@@ -85,6 +86,7 @@ def test_resets_are_limited_per_address(client, smtp_settings, settings):
     assert ask(client, "other@example.org").status_code == 302
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_resets_are_limited_per_client(client, smtp_settings, settings):
     settings.GK_RATE_PASSWORD_RESETS_PER_ADDRESS = 3
     for number in range(3):

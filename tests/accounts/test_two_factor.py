@@ -231,6 +231,7 @@ def test_single_sign_on_sessions_are_not_asked_for_the_code(user, with_app):
 # -- the limits ---------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_guessing_codes_pauses_the_account_even_for_the_right_code(user, with_app, settings):
     """The attacker knows the password and guesses codes from ever new addresses, with forged
     X-Forwarded-For headers: the account's limit holds, and then even the right code waits
@@ -262,6 +263,7 @@ def test_guessing_codes_pauses_the_account_even_for_the_right_code(user, with_ap
     assert owner.session["_auth_user_id"] == str(user.pk)
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_codes_count_against_the_address_too(user, with_app, settings):
     """One address cannot go on guessing across accounts: the per-address login limit counts
     code attempts, and a forged X-Forwarded-For does not make a new address."""

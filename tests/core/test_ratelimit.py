@@ -13,7 +13,8 @@ from gesprekskaarten.meetings import answering
 from tests.factories import make_facilitator, make_gesprek
 from tests.live.conftest import redis_server  # noqa: F401  (a fixture)
 
-pytestmark = pytest.mark.django_db
+# whole_window (tests/conftest.py): a test's hits all fall in one window of the limits.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("whole_window")]
 
 WRONG = "ACDEFGHJKM"  # well-formed, but no gesprek has it
 PASSWORD = "a-Long-pass-123"  # tests/factories.py

@@ -237,6 +237,7 @@ def test_only_participants_of_this_gesprek_may_answer():
     assert stored(gesprek) == stored(other) == []
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_answers_are_rate_limited_per_participant(settings):
     settings.GK_RATE_ANSWER_PER_MINUTE = 2
     gesprek = make_gesprek(cards=1, audience="everyone", step="marking")

@@ -149,6 +149,7 @@ def test_closed_code_gets_a_clear_message():
     assert "afgelopen" in response.content.decode()
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_guessing_codes_is_rate_limited(settings):
     settings.GK_RATE_WRONG_CODES_PER_MINUTE = 3
     client = Client()

@@ -175,6 +175,7 @@ def test_an_existing_account_is_asked_to_log_in_first(client, invited):
     assert invitation.is_open
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_guessing_links_is_rate_limited(client, invited, settings):
     settings.GK_RATE_INVITATION_PER_MINUTE = 3
     for number in range(3):
@@ -183,6 +184,7 @@ def test_guessing_links_is_rate_limited(client, invited, settings):
     assert client.get(reverse("organisations:invitation", args=["guess-4"])).status_code == 429
 
 
+@pytest.mark.usefixtures("whole_window")
 def test_posting_to_the_link_is_rate_limited(client, invited, settings):
     settings.GK_RATE_INVITATION_PER_MINUTE = 2
     _invitation, url = invited

@@ -22,6 +22,8 @@ import pytest
 
 from tests.scaleout.conftest import NGINX, ROOT, App, Nginx
 
+pytestmark = pytest.mark.usefixtures("whole_window")  # tests/conftest.py
+
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
