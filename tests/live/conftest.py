@@ -24,6 +24,8 @@ import httpx
 import pytest
 from django.conf import settings
 
+from gesprekskaarten.live import broker
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = "/usr/bin/redis-server"
 _channel_numbers = itertools.count(1)
@@ -428,3 +430,20 @@ def run_async(coroutine):
         return asyncio.run(coroutine)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+class Recorder:
+    """A broker that only notes what it was asked to announce."""
+
+    def __init__(self):
+        self.announced = []
+
+    def announce(self, channel, seq):
+        self.announced.append((channel, seq))
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    recorder = Recorder()
+    monkeypatch.setattr(broker, "get_broker", lambda: recorder)
+    return recorder

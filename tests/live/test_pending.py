@@ -9,7 +9,7 @@ import pytest
 from django.db import connections, transaction
 from django.utils import timezone
 
-from gesprekskaarten.live import broker, services
+from gesprekskaarten.live import services
 from gesprekskaarten.live.hub import events_after
 from gesprekskaarten.live.models import Event
 
@@ -17,21 +17,6 @@ from .conftest import new_channel
 from .test_stream import Client, publish, run, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Recorder:
-    def __init__(self):
-        self.announced = []
-
-    def announce(self, channel, seq):
-        self.announced.append((channel, seq))
-
-
-@pytest.fixture
-def recorder(monkeypatch):
-    recorder = Recorder()
-    monkeypatch.setattr(broker, "get_broker", lambda: recorder)
-    return recorder
 
 
 def test_the_render_runs_after_the_commit_and_replaces_the_fallback(recorder):

@@ -14,21 +14,6 @@ from .concurrency import hammer
 from .conftest import free_port, new_channel
 
 
-class Recorder:
-    def __init__(self):
-        self.announced = []
-
-    def announce(self, channel, seq):
-        self.announced.append((channel, seq))
-
-
-@pytest.fixture
-def recorder(monkeypatch):
-    recorder = Recorder()
-    monkeypatch.setattr(broker, "get_broker", lambda: recorder)
-    return recorder
-
-
 @pytest.mark.django_db(transaction=True)
 def test_publish_numbers_events_per_channel_from_one(recorder):
     one, two = new_channel(), new_channel()
