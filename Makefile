@@ -5,6 +5,10 @@ export UV_PYTHON_DOWNLOADS := never
 UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core, at most four; WORKERS=0 runs the tests in this
+# process. A test file stays on one worker (its module fixtures start servers once).
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n > 4 ? 4 : n )))
+XDIST := -n $(WORKERS) --dist loadfile
 
 .PHONY: run screenshots install test lint check-migrations check-translations pytest pytest-postgres \
         system-deps messages assets format clean
@@ -53,11 +57,11 @@ pytest: install
 	@# The Nu HTML Checker (vnu-jar, pinned in package.json) for tests/meetings/test_html_validity.py.
 	@if command -v npm >/dev/null && [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then \
 		npm ci --no-audit --no-fund --silent; fi
-	$(RUN) pytest $(PYTEST_ARGS)
+	$(RUN) pytest $(XDIST) $(PYTEST_ARGS)
 
 # The database tests again on a throwaway PostgreSQL cluster (e2e tests run once, on SQLite).
 pytest-postgres: install
-	bash scripts/with-postgres.sh $(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
+	bash scripts/with-postgres.sh $(RUN) pytest -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
 # Extract and compile the interface translations after changing texts.
 messages: install

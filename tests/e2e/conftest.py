@@ -135,8 +135,12 @@ def server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Playwright's sync API runs an event loop in this thread
+    while it is open, and Django refuses database work from a thread with a running loop: with
+    `pytest -n 2` a worker runs database tests after a browser module, so the loop must end
+    with the module (a launch takes well under a second)."""
     if not shutil.which(CHROMIUM):
         pytest.skip("Chromium is not installed (Debian package chromium); run 'make test' as root.")
     from playwright.sync_api import sync_playwright

@@ -19,6 +19,7 @@ from tests.e2e.flows import CARD, choose, join_with_code, log_in, open_page, sta
 ANSWERS = re.compile(r"/g/\w+/antwoord/$")
 # The app's own refusal, as the Dutch page shows it.
 REFUSED = "Dit antwoord klopt niet. Laad de pagina opnieuw en probeer het nog eens."
+LIVE_JS = re.compile(r"/js/live(\.\w+)?\.js$")  # with or without the static file's hash
 NGINX_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
 
@@ -80,3 +81,31 @@ def test_an_answer_that_did_not_arrive_is_sent_again(browser, server):
     expect(fieldset.locator("[data-status]")).to_have_text(REFUSED)
     person.wait_for_timeout(500)
     assert len(tries) == 1
+
+
+def test_a_mark_made_before_the_page_script_ran_is_saved(browser, server):
+    """On a slow phone a tap can come before live.js has run: its change event is not heard,
+    so the script saves what differs from the page as it came once it runs."""
+    facilitator = open_page(browser, server, viewport=LAPTOP)
+    log_in(facilitator, server)
+    code = start_gesprek(facilitator, "Vroeg getikt")
+    person = open_page(browser, server)
+    held = []
+
+    def hold(route):  # once held, the next page's script waits here
+        held.append(route) if held else route.continue_()
+
+    person.route(LIVE_JS, hold)  # routing also keeps the script out of the cache
+    join_with_code(person, code, axe=False)
+    facilitator.get_by_role("button", name="Start het markeren").click()
+    held.append(None)
+    person.get_by_role("link", name=CARD["title"]["nl"]).click()
+    fieldset = choose(person, 1, "Zie ik niet terug")
+    assert len(held) == 2 and person.evaluate("document.readyState") == "interactive"
+    held[1].continue_()
+    expect(fieldset.locator("[data-status]")).to_have_text("Bewaard")
+    person.unroute(LIVE_JS)
+    person.reload()
+    marks = person.locator("fieldset.gk-mark")
+    expect(marks.nth(1).get_by_label("Zie ik niet terug")).to_be_checked()
+    expect(marks.nth(0).get_by_label("Zie ik terug")).not_to_be_checked()

@@ -348,7 +348,18 @@
     }
 
     form.addEventListener("change", function (event) {
-      var fieldset = event.target.closest("[data-behaviour]");
+      changed(event.target.closest("[data-behaviour]"));
+    });
+    /* A mark made while the page was still loading (before this script ran) fired its change
+       event unheard: save every behaviour whose inputs differ from what the page came with. */
+    form.querySelectorAll("[data-behaviour]").forEach(function (fieldset) {
+      var inputs = fieldset.querySelectorAll("input[type=radio], input[type=checkbox]");
+      for (var i = 0; i < inputs.length; i++) {
+        if (inputs[i].checked !== inputs[i].defaultChecked) return changed(fieldset);
+      }
+    });
+
+    function changed(fieldset) {
       if (!fieldset) return;
       var status = fieldset.querySelector("[data-status]");
       status.textContent = "";
@@ -357,7 +368,7 @@
       if (queued[id]) return; // the save waiting in the queue will send the newest state
       queued[id] = true;
       queue = queue.then(function () { return save(fieldset); });
-    });
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
