@@ -66,6 +66,7 @@ EVENTS = {
     "agreement": "agreement made",
 }
 PAGES = {
+    "card": "participant page (a card to mark)",
     "results": "participant page (results)",
     "discussion": "participant page (discussion)",
     "trivial": "trivial Django view: GET /taal/ (302)",
@@ -780,6 +781,8 @@ async def herd_run(args, run, n: int, herd: Herd, result: dict) -> None:
         await herd.each(
             lambda s, r=r, c=card, m=marked: mark(s, code, c, s is author, r, m), answering
         )
+        if last_round:
+            pages["card"] = await page_alone(herd, author, card)
         await measure(
             "progress",
             lambda last=marked[0][-1]: as_facilitator(answer(author, code, last, "recognised")),
@@ -1282,7 +1285,7 @@ def report(args, results: dict) -> list[str]:
             f"{'met' if worst_last[0] <= limit else 'MISSED'} (<= {limit} ms)"
         )
         pages = results[n]["pages"]
-        for key in ("results", "discussion"):
+        for key in ("card", "results", "discussion"):
             if pages.get(key) and pages.get("trivial") and pages["trivial"]["cpu_ms"]:
                 times = pages[key]["cpu_ms"] / pages["trivial"]["cpu_ms"]
                 out(f"  {PAGES[key]} at {n:,}: {fmt(times, 2)}x the trivial view "

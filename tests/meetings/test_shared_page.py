@@ -160,3 +160,42 @@ def test_a_message_or_a_signed_in_user_gets_the_page_rendered_alone(counted, dja
     page = signed_in.get(reverse("meetings:gesprek", args=[gesprek.join_code])).content.decode()
     assert "Log out (someone)" in page and counted == [(gesprek.pk, phone.participant)]
     assert "someone" not in phone.get()  # nothing of that user in the shared page
+
+
+def test_a_card_to_mark_is_shared_and_shows_each_person_their_own_marks(counted):
+    gesprek = make_gesprek(cards=2, audience="everyone", threshold=2)
+    services.set_step(gesprek, Step.MARKING)
+    me, you, english = Phone(gesprek, "nl"), Phone(gesprek, "nl"), Phone(gesprek, "en")
+    behaviours = list(services.behaviours_of(gesprek))
+    first = [b for b in behaviours if b.principle_id == behaviours[0].principle_id]
+    services.save_answers(
+        me.participant,
+        {
+            first[0].pk: ("recognised", False),
+            first[1].pk: ("missing", True),
+            first[2].pk: ("", True),
+        },
+    )
+    services.save_answers(you.participant, {first[0].pk: ("unsure", True)})
+    slugs = list(gesprek.principles.order_by("order").values_list("slug", flat=True))
+    addresses = [reverse("meetings:card", args=[gesprek.join_code, slug]) for slug in slugs]
+    counted.clear()
+    for address in addresses:
+        for phone in (me, you, english):
+            shared = phone.client.get(address).content.decode()
+            alone = phone.client.get(address + "?alone=1").content.decode()
+            next_field = re.compile(r'name="next" value="[^"]*"')  # names the address
+            assert next_field.sub("", normal(shared)) == next_field.sub("", normal(alone))
+    # Rendered for no one per card and language (2 cards x 2 languages); alone, once per GET.
+    assert sum(1 for _, person in counted if person is None) == 4
+    mine = me.client.get(addresses[0]).content.decode()
+    assert (
+        f'name="choice-{first[0].pk}" value="recognised" id="id_choice-{first[0].pk}_0" checked>'
+        in mine
+    )
+    assert f'name="discuss-{first[1].pk}" id="id_discuss-{first[1].pk}" checked>' in mine
+    assert f'value="unsure" id="id_choice-{first[0].pk}_2" checked' not in mine  # not yours
+    yours = you.client.get(addresses[0]).content.decode()
+    assert yours.count(" checked>") == 2 and f'id="id_discuss-{first[0].pk}" checked>' in yours
+    assert english.client.get(addresses[0]).content.decode().count(" checked>") == 0
+    assert me.client.get(addresses[0][:-2] + "x/").status_code == 404  # no such card

@@ -385,21 +385,47 @@ def page_for(request, gesprek: Gesprek, participant: Participant, sort=None) -> 
     None when the page has parts of this request that no one else shares: a signed-in user's
     menu, a message to show, an address with other parameters. The view then renders the page
     for this person alone, as before."""
-    if request.user.is_authenticated or len(messages.get_messages(request)):
-        return None
     if not _PLAIN_QUERY.fullmatch(request.META.get("QUERY_STRING", "")):
+        return None
+    return _from_shared_page(
+        request,
+        gesprek,
+        participant,
+        template_of(gesprek),
+        lambda: participant_context(gesprek, None, sort=sort or "order"),
+    )
+
+
+def card_page_for(request, gesprek: Gesprek, participant: Participant, card_context) -> str | None:
+    """A card to mark, made from the card page everyone of this language shares in this state
+    (`card_context()`: the card's own context, for no one in particular), with the person's
+    marks filled in: the page the view renders for them alone. None as for `page_for`."""
+    if request.META.get("QUERY_STRING"):
+        return None
+    page = _from_shared_page(
+        request,
+        gesprek,
+        participant,
+        "meetings/participant/card.html",
+        lambda: {**participant_context(gesprek, None), **card_context()},
+    )
+    return None if page is None else fill_marks(page, services.answers_of(participant))
+
+
+def _from_shared_page(request, gesprek, participant, template, context_of) -> str | None:
+    if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     language = translation.get_language()
 
     def compute():
         stream = stream_url(gesprek, audience(language))  # reads the state afresh
         context = {
-            **participant_context(gesprek, None, sort=sort or "order"),
+            **context_of(),
             "stream_url": stream,
             "person": PERSON_PLACEHOLDER,
             "csrf_token": CSRF_PLACEHOLDER,
         }
-        return render_to_string(template_of(gesprek), context, request=request), stream
+        return render_to_string(template, context, request=request), stream
 
     key = ("page", language, request.get_full_path())
     page, stream = once_per_state(gesprek, key, compute)
@@ -410,6 +436,26 @@ def page_for(request, gesprek: Gesprek, participant: Participant, sort=None) -> 
         page = page.replace(html.escape(stream), html.escape(fresh), 1)
     person = person_data(gesprek, participant, get_token(request))
     return personalize(page, person)
+
+
+def fill_marks(page: str, answers: dict) -> str:
+    """A card page rendered with no marks, with these answers ticked (`Answer` per behaviour
+    id) exactly as the card's form ticks them for their person."""
+
+    def choice(match):
+        answer = answers.get(int(match[2]))
+        return f"{match[1]} checked>" if answer and answer.choice == match[3] else match[0]
+
+    def discuss(match):
+        answer = answers.get(int(match[2]))
+        return f"{match[1]} checked>" if answer and answer.discuss else match[0]
+
+    page = _CHOICE_INPUT.sub(choice, page)
+    return _DISCUSS_INPUT.sub(discuss, page)
+
+
+_CHOICE_INPUT = re.compile(r'(<input type="radio" name="choice-(\d+)" value="(\w+)" id="[^"]*")>')
+_DISCUSS_INPUT = re.compile(r'(<input type="checkbox" name="discuss-(\d+)" id="[^"]*")>')
 
 
 def _query_value(url: str, name: str = "last_event_id") -> int | None:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
@@ -225,14 +225,15 @@ def card(request, code, principle_slug):
         return redirect("meetings:join", code=gesprek.join_code)
     if gesprek.step != Step.MARKING:
         return redirect("meetings:gesprek", code=gesprek.join_code)
-    principles = list(gesprek.principles.order_by("order"))
-    principle = get_object_or_404(gesprek.principles, slug=principle_slug)
-    behaviours = [b for b in services.behaviours_of(gesprek) if b.principle_id == principle.pk]
+    if request.method != "POST":  # the card everyone shares, with this person's marks
+        page = screens.card_page_for(
+            request, gesprek, participant, lambda: _card_context(gesprek, principle_slug)
+        )
+        if page is not None:
+            return HttpResponse(page)
     existing = services.answers_of(participant)
-    form = CardForm(posted(request), behaviours=behaviours, answers=existing)
-    index = principles.index(principle)
-    next_principle = principles[index + 1] if index + 1 < len(principles) else None
-    error = None
+    context = _card_context(gesprek, principle_slug, posted(request), existing)
+    form, next_principle, error = context["form"], context["next_principle"], None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -245,28 +246,36 @@ def card(request, code, principle_slug):
                 return redirect("meetings:gesprek", code=gesprek.join_code)
         else:
             error = form.errors.as_text()
-    rows = [
-        {
-            "behaviour": b,
-            "choice": form[f"choice-{b.pk}"],
-            "discuss": form[f"discuss-{b.pk}"],
-        }
-        for b in behaviours
-    ]
     return render(
         request,
         "meetings/participant/card.html",
-        {
-            **_participant_context(request, gesprek, participant),
-            "principle": principle,
-            "rows": rows,
-            "number": index + 1,
-            "count": len(principles),
-            "next_principle": next_principle,
-            "error": error,
-        },
+        {**_participant_context(request, gesprek, participant), **context, "error": error},
         status=400 if error else 200,
     )
+
+
+def _card_context(gesprek, principle_slug, data=None, answers=None) -> dict:
+    """One card of the gesprek with its form: with `answers`, one person's marks; without,
+    the card as everyone shares it (screens.card_page_for fills in the marks)."""
+    principles = list(gesprek.principles.order_by("order"))
+    principle = next((p for p in principles if p.slug == principle_slug), None)
+    if principle is None:
+        raise Http404
+    behaviours = [b for b in services.behaviours_of(gesprek) if b.principle_id == principle.pk]
+    form = CardForm(data, behaviours=behaviours, answers=answers or {})
+    index = principles.index(principle)
+    rows = [
+        {"behaviour": b, "choice": form[f"choice-{b.pk}"], "discuss": form[f"discuss-{b.pk}"]}
+        for b in behaviours
+    ]
+    return {
+        "form": form,
+        "principle": principle,
+        "rows": rows,
+        "number": index + 1,
+        "count": len(principles),
+        "next_principle": principles[index + 1] if index + 1 < len(principles) else None,
+    }
 
 
 @allow(Rule.PARTICIPANT)
