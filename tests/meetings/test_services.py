@@ -27,6 +27,23 @@ def behaviour_ids(gesprek):
     return list(services.behaviours_of(gesprek).values_list("pk", flat=True))
 
 
+@pytest.mark.django_db(transaction=True)  # commits for real: what is left after a failure
+def test_a_gesprek_is_created_with_its_cards_or_not_at_all(monkeypatch):
+    from gesprekskaarten.meetings.models import Gesprek
+    from tests.factories import make_facilitator
+
+    user, team = make_facilitator()
+    manager = Gesprek.principles.related_manager_cls
+
+    def broken(self, objs, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(manager, "set", broken)
+    with pytest.raises(RuntimeError):
+        make_gesprek(team=team, user=user)
+    assert not Gesprek.objects.exists()
+
+
 def test_new_gesprek_pins_the_newest_deck_and_gets_a_readable_code():
     gesprek = make_gesprek(cards=3)
     assert gesprek.step == Step.LOBBY

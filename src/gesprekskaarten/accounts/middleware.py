@@ -47,7 +47,7 @@ class SecondFactorMiddleware:
             and not user.is_verified()
             and not request.path.startswith(settings.STATIC_URL)
             and request.path != reverse("logout")  # logging out needs no code
-            and second_factor.has_second_factor(user)
+            and _has_second_factor(request)
         ):
             return _ask_for_code(request, user)
         return self.get_response(request)
@@ -59,15 +59,20 @@ class SecondFactorMiddleware:
         match = request.resolver_match
         if (match and match.url_name in SETUP_ALLOWED) or rule_of(view_func) in OPEN_RULES:
             return None
-        if second_factor.has_second_factor(user) or not second_factor.required_by_organisation(
-            user
-        ):
+        if _has_second_factor(request) or not second_factor.required_by_organisation(user):
             return None
         messages.info(
             request,
             _("Your organisation asks its administrators to use a second step. Set it up first."),
         )
         return redirect("second_factor")
+
+
+def _has_second_factor(request) -> bool:
+    """Asked once per request: both checks above need it."""
+    if not hasattr(request, "_gk_has_second_factor"):
+        request._gk_has_second_factor = second_factor.has_second_factor(request.user)
+    return request._gk_has_second_factor
 
 
 def _by_single_sign_on(request) -> bool:

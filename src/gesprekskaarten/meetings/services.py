@@ -50,7 +50,6 @@ class MeetingError(Exception):
 # --- starting and joining ------------------------------------------------------------------
 
 
-@transaction.atomic
 def gesprek_for_facilitator(user, public_id) -> Gesprek:
     """A gesprek of one of the user's teams, for the facilitator's pages of every app. Any
     other gesprek is not found (404), so nobody learns that another team's gesprek exists; a
@@ -65,6 +64,7 @@ def gesprek_for_facilitator(user, public_id) -> Gesprek:
     )
 
 
+@transaction.atomic  # a gesprek is there with its cards, or not at all
 def create_gesprek(
     *, team, user, principles, audience="both", threshold=3, title="", kind="team", leader=None
 ):
