@@ -69,6 +69,8 @@ PAGES = {
     "card": "participant page (a card to mark)",
     "results": "participant page (results)",
     "discussion": "participant page (discussion)",
+    "control": "facilitator's control page (discussion), for information",
+    "presenter": "presenter screen (discussion), for information",
     "trivial": "trivial Django view: GET /taal/ (302)",
     "bare": "bare ASGI reply: GET /live/stream/ (403)",
 }
@@ -100,6 +102,12 @@ def parse_args(argv=None):
     add("--gesprekken", type=int, default=500, help="(--many) gesprekken at the same time")
     add("--size", type=int, default=20, help="(--many) screens per gesprek")
     add("--pace", type=float, default=15.0, help="(--many) mean seconds between two changes")
+    add(
+        "--no-presenter",
+        action="store_true",
+        help="(--many) no presenter screen: by default each gesprek also has one, the "
+        "facilitator's page on the projector, which fetches itself on every change",
+    )
     add(
         "--one-team",
         action="store_true",
@@ -430,6 +438,22 @@ class Screen(Browser):
     def done(self, kind: str, at: float, how: str) -> None:
         self.handled.append((kind, at, how))
         self.signal.set()
+
+
+class PresenterScreen(Screen):
+    """The presenter screen of a gesprek (the projector in the room): the facilitator's page,
+    signed in, that live.js fetches again on every `step`, `update` and `page` event (the
+    facilitator's audience carries no content: one or two such screens per gesprek)."""
+
+    def __init__(self, herd, number: int, jar: dict):
+        super().__init__(herd, number, "nl")
+        self.jar = dict(jar)
+
+    def on_event(self, kind: str, data: str, now: float) -> None:
+        if kind == "progress":
+            self.done(kind, now, "content")
+        elif kind in ("step", "update", "page", "refresh"):
+            self.fetch(kind, "presenter")
 
 
 # -- the facilitator --------------------------------------------------------------------------
@@ -822,6 +846,8 @@ async def herd_run(args, run, n: int, herd: Herd, result: dict) -> None:
         )
         if last_round:
             pages["discussion"] = await page_alone(herd, author, f"/g/{code}/")
+            pages["control"] = await page_alone(herd, fac, fac.control)
+            pages["presenter"] = await page_alone(herd, fac, fac.control + "scherm/")
         else:  # back to marking for the next round (not measured)
             for step in ("results", "marking"):
                 await herd.change(lambda step=step: as_facilitator(fac.step(step)))
@@ -884,7 +910,7 @@ async def post_note(author: Screen, code: str, text: str) -> float:
     return author.page_at  # the author's page is there (its stream opens after)
 
 
-async def page_alone(herd: Herd, screen: Screen, path: str, expect: int = 200) -> dict:
+async def page_alone(herd: Herd, screen: Browser, path: str, expect: int = 200) -> dict:
     """Sequential GETs of one address on a kept connection: CPU and wall time per request."""
     await herd.quiet()
     http = Http(HOST, herd.port, KEEP_ALIVE)
@@ -1000,6 +1026,18 @@ async def many_mode(args, herd, lead, groups, mode, team_ids) -> dict:
         screen.close()
 
     await herd.each(join)
+    presenters = []
+    if not args.no_presenter:
+        for number, group in enumerate(groups):
+            presenter = PresenterScreen(herd, size * count + number, lead.jar)
+            presenter.signal = group[0].signal
+            presenters.append(presenter)
+
+        async def present(presenter):
+            facilitator = facilitators[presenter.number - size * count]
+            await presenter.navigate("GET", facilitator.control + "scherm/")
+
+        await herd.each(present, presenters)
     print(f"    {mode}: {count} gesprekken of {size} joined in {perf() - started:.0f} s",
           file=sys.stderr, flush=True)  # fmt: skip
     await herd.quiet()
@@ -1016,7 +1054,14 @@ async def many_mode(args, herd, lead, groups, mode, team_ids) -> dict:
     cpu_before, started = herd.cpu(), perf()
     outcomes = await asyncio.gather(
         *(
-            whole_method(herd, facilitators[g], groups[g], codes[g], args.pace, record)
+            whole_method(
+                herd,
+                facilitators[g],
+                groups[g] + presenters[g : g + 1],
+                codes[g],
+                args.pace,
+                record,
+            )
             for g in range(count)
         ),
         return_exceptions=True,
@@ -1031,8 +1076,10 @@ async def many_mode(args, herd, lead, groups, mode, team_ids) -> dict:
     found["seconds"] = perf() - started
     found["cpu_ms"] = (herd.cpu() - cpu_before) * 1000
     print(f"    {mode}: the method ran in {found['seconds']:.0f} s", file=sys.stderr, flush=True)
-    for facilitator in facilitators:
-        facilitator.close()
+    for presenter in presenters:
+        presenter.close_stream()
+    for browser in facilitators + presenters:
+        browser.close()
     return found
 
 
@@ -1090,6 +1137,7 @@ def report_many(args, many: dict) -> list[str]:
     out(
         f"### many gesprekken: {args.gesprekken:,} of {args.size} screens, the whole method "
         f"at once, a change every {args.pace:g} s on average"
+        + ("" if args.no_presenter else ", and a presenter screen per gesprek")
     )
     out("")
     columns = ["mode", "screens", "changes", "change→visible p50 ms", "p99 ms", "max ms",
@@ -1113,6 +1161,12 @@ def report_many(args, many: dict) -> list[str]:
         "CPU ms/screen per change: all server CPU while the gesprekken ran (marking included) "
         "per change shown on a screen. late: screens that did not show a change within the "
         "limit (60 s + 0.2 s per screen of the gesprek); counted at the limit in the times."
+        + (
+            ""
+            if args.no_presenter
+            else " The presenter screens' times are in the figures: they fetch their page on "
+            "every change (the facilitator's screens carry no content)."
+        )
     )
     for mode, found in many["modes"].items():
         kinds = found.get("kinds", {})
