@@ -101,7 +101,13 @@ def parse_args(argv=None):
     )
     add("--gesprekken", type=int, default=500, help="(--many) gesprekken at the same time")
     add("--size", type=int, default=20, help="(--many) screens per gesprek")
-    add("--pace", type=float, default=15.0, help="(--many) mean seconds between two changes")
+    add(
+        "--pace",
+        type=float,
+        default=60.0,
+        help="(--many) mean seconds between two changes in a gesprek: 60, about a real "
+        "gesprek's rate (15: a stress run)",
+    )
     add(
         "--no-presenter",
         action="store_true",

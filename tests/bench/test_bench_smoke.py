@@ -90,8 +90,11 @@ def test_live_herd_benchmark_smoke_run_prints_every_figure():
         "vote closed",
         "agreement made",
         "content / fetch",
+        "participant page (a card to mark)",
         "participant page (results)",
         "participant page (discussion)",
+        "facilitator's control page (discussion), for information",
+        "presenter screen (discussion), for information",
         "trivial Django view: GET /taal/ (302)",
         "bare ASGI reply: GET /live/stream/ (403)",
         "content mode, fallbacks to a page fetch",
@@ -108,4 +111,21 @@ def test_django_handler_benchmark_smoke_run_prints_every_figure():
     out = smoke_run("django_handler.py", timeout=120)
     for page in ("/kaarten/", "/toegankelijkheid/"):
         assert re.search(rf"\| {page} \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\dx \|", out), out
+    assert "figures: complete" in out, out
+
+
+def test_live_herd_many_gesprekken_smoke_run_prints_every_figure():
+    """--many: three gesprekken of four screens and a presenter screen each, the whole method."""
+    if not os.access("/usr/bin/redis-server", os.X_OK):
+        pytest.skip(
+            "redis-server is missing (Debian package redis-server); run 'make test' as root."
+        )
+    out = smoke_run("live_herd.py", "--many", "--modes", "content", timeout=180)
+    assert "3 of 4 screens, the whole method at once" in out, out
+    assert "and a presenter screen per gesprek" in out, out
+    # 3 gesprekken x 10 changes; each shown on 4 phones and the presenter, the author's own
+    # note and answer counted once: every change reached every screen, none late or by fetch.
+    found = re.search(r"^\| content \| 12 \| 30 \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ "
+                      r"\| [\d.]+ \| 0/(\d+) \| 0 \|$", out, re.M)  # fmt: skip
+    assert found, out
     assert "figures: complete" in out, out

@@ -7,7 +7,7 @@ control page also gets the forms to mark progress, make agreements and set the f
 from django.urls import reverse
 
 from gesprekskaarten.meetings.models import Gesprek, Step
-from gesprekskaarten.meetings.themes import themes_of
+from gesprekskaarten.meetings.themes import shown_themes
 
 from . import services
 from .forms import FollowUpForm, StatusForm
@@ -66,6 +66,6 @@ def facilitator_context(gesprek: Gesprek, *, presenter: bool = False) -> dict:
         return context
     context["agreement_items"] = manage_items(agreements, gesprek)
     if gesprek.step in services.MAKING_STEPS:
-        context["themes"] = themes_of(gesprek)
+        context["themes"] = shown_themes(gesprek)
         context["follow_up_form"] = FollowUpForm(initial={"follow_up_on": gesprek.follow_up_on})
     return context

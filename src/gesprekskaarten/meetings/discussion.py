@@ -3,6 +3,7 @@
 Like services.py, every change is one transaction with its live event.
 """
 
+import functools
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,13 +22,19 @@ MAX_TIMER_MINUTES = 120
 
 
 def questions_of(gesprek: Gesprek) -> list[GuidingQuestion]:
-    return list(GuidingQuestion.objects.filter(deck_version=gesprek.deck_version_id))
+    return list(_questions(gesprek.pk, gesprek.join_code, gesprek.deck_version_id))
+
+
+@functools.lru_cache(maxsize=2048)
+def _questions(gesprek_id: int, join_code: str, deck_version_id: int) -> tuple:
+    """A deck version never changes once imported, so its questions are kept per process
+    (read on every discussion page); keyed by the gesprek's join code too, as
+    services.behaviour_ids_of, so an id handed out again never finds another's questions."""
+    return tuple(GuidingQuestion.objects.filter(deck_version=deck_version_id))
 
 
 def current_question(gesprek: Gesprek) -> GuidingQuestion | None:
-    return GuidingQuestion.objects.filter(
-        deck_version=gesprek.deck_version_id, order=gesprek.question
-    ).first()
+    return next((q for q in questions_of(gesprek) if q.order == gesprek.question), None)
 
 
 def _locked(gesprek: Gesprek) -> Gesprek:

@@ -162,7 +162,7 @@ def themes_and_votes_context(gesprek, *, role: str, viewer: Participant | None =
     """What a discussion page shows of the themes and the dot votes: the facilitator's control
     page, the presenter screen, or a participant's page (for `viewer`, or for everyone)."""
     box = voting.vote_box(gesprek, viewer)
-    context = {"screen_role": role, "rode_draden": themes.themes_of(gesprek), "vote_box": box}
+    context = {"screen_role": role, "rode_draden": themes.shown_themes(gesprek), "vote_box": box}
     if role == PARTICIPANT and box.open:
         context["ballot_form"] = BallotForm(vote=box.open, options=box.options, own=box.own)
     if role == FACILITATOR and not box.open:

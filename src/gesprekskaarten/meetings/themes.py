@@ -43,6 +43,14 @@ def themes_of(gesprek: Gesprek, *, include_hidden_notes: bool = False) -> list[T
     return list(themes.values())
 
 
+def shown_themes(gesprek: Gesprek) -> list[ThemeView]:
+    """`themes_of` as the screens show it: once per state of the gesprek, for all of them (the
+    control page, the presenter and the participants' pages each show the rode draden)."""
+    from .screens import once_per_state
+
+    return once_per_state(gesprek, "themes", lambda: themes_of(gesprek))
+
+
 # --- the facilitator's grouping page -------------------------------------------------------
 
 
