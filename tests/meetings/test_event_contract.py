@@ -327,3 +327,42 @@ def test_results_are_computed_once_per_state_of_the_gesprek(monkeypatch):
     phones[0].fetch()
     phones[1].fetch()
     assert len(computed) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_screens_that_want_the_same_value_at_once_wait_for_one_computation():
+    """A room's phones opening the card the facilitator just started ask for the same page in
+    the same moment: one thread computes it, the others wait for it."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    gesprek = make_gesprek(cards=1, audience="everyone", threshold=2)
+    in_step(gesprek, Step.MARKING)
+    computed, values, start = [], [], threading.Barrier(8)
+
+    def slow():
+        computed.append(1)
+        time.sleep(0.3)  # long enough for every other thread to arrive meanwhile
+        return object()
+
+    def screen():
+        try:
+            start.wait()
+            values.append(screens.once_per_state(gesprek, "page", slow))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=screen) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(computed) == 1 and len(values) == 8 and len({id(v) for v in values}) == 1
+    kept = [key for key in screens._shared if key[0] == gesprek.pk]
+    in_step(gesprek, Step.RESULTS)
+    screens.once_per_state(gesprek, "page", object)
+    newer = [key for key in screens._shared if key[0] == gesprek.pk]
+    assert kept and not set(kept) & set(newer)  # the older state's values went
+    assert [key[2] for key in newer].count("page") == 1

@@ -178,7 +178,11 @@ def results_context(gesprek: Gesprek, sort: str = "order") -> dict:
 
 _shared: OrderedDict = OrderedDict()
 _shared_lock = threading.Lock()
-SHARED_STATES = 512  # the newest values kept: results, pages per language, for ~100 gesprekken
+_computing: dict = {}  # key -> the lock of the one thread computing it now
+# The newest values kept (pages per language and address, cards, results, rode draden): some
+# ten per live gesprek, so room for about 400 gesprekken at once. A value of an older state of
+# its gesprek goes as soon as a newer one is kept.
+SHARED_STATES = 4096
 
 
 def once_per_state(gesprek: Gesprek, what, compute):
@@ -189,6 +193,10 @@ def once_per_state(gesprek: Gesprek, what, compute):
     yet, and must not be kept for readers who do not see it. Outside one every query sees the
     newest committed state, so a value is kept only when the event number is the same after
     computing it as before: no change committed in between, the value is all of that state.
+
+    Requests that want the same value at the same moment (a room's phones all opening the card
+    the facilitator just started) wait for the one thread computing it instead of each
+    computing it too.
     """
     if connection.in_atomic_block:
         return compute()
@@ -198,13 +206,30 @@ def once_per_state(gesprek: Gesprek, what, compute):
         if key in _shared:
             _shared.move_to_end(key)
             return _shared[key]
-    value = compute()
-    if live.last_seq(gesprek.channel) == seq:
+        computing = _computing.setdefault(key, threading.RLock())
+    try:
+        with computing:
+            with _shared_lock:
+                if key in _shared:  # computed by the thread we waited for
+                    return _shared[key]
+            value = compute()
+            if live.last_seq(gesprek.channel) == seq:
+                _keep(key, value)
+            return value
+    finally:
         with _shared_lock:
-            _shared[key] = value
-            while len(_shared) > SHARED_STATES:
-                _shared.popitem(last=False)
-    return value
+            if _computing.get(key) is computing:
+                del _computing[key]
+
+
+def _keep(key, value) -> None:
+    pk, seq, _what = key
+    with _shared_lock:
+        for old in [k for k in _shared if k[0] == pk and k[1] < seq]:
+            del _shared[old]
+        _shared[key] = value
+        while len(_shared) > SHARED_STATES:
+            _shared.popitem(last=False)
 
 
 _rendering = threading.local()  # (gesprek pk, seq) while after_commit renders that state

@@ -54,14 +54,15 @@ def gesprek_for_facilitator(user, public_id) -> Gesprek:
     """A gesprek of one of the user's teams, for the facilitator's pages of every app. Any
     other gesprek is not found (404), so nobody learns that another team's gesprek exists; a
     leader's mirror is found by its leader only (organisations/policy.py)."""
-    from django.shortcuts import get_object_or_404
+    from django.http import Http404
 
-    from gesprekskaarten.organisations.policy import facilitated_gesprekken
+    from gesprekskaarten.organisations.policy import may_run
 
-    return get_object_or_404(
-        facilitated_gesprekken(user).select_related("team", "deck_version__deck"),
-        public_id=public_id,
-    )
+    found = Gesprek.objects.select_related("team", "deck_version__deck")
+    gesprek = found.filter(public_id=public_id).first()
+    if gesprek is None or not may_run(user, gesprek):
+        raise Http404
+    return gesprek
 
 
 @transaction.atomic  # a gesprek is there with its cards, or not at all

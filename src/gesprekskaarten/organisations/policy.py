@@ -152,6 +152,25 @@ def facilitated_gesprekken(user):
     )
 
 
+def may_run(user, gesprek) -> bool:
+    """Whether `gesprek` is one of `facilitated_gesprekken(user)`, asked of one gesprek (its
+    team loaded) in two plain look-ups: every facilitator's request asks it, and the query of
+    all their gesprekken costs more to build than to run. tests/organisations/test_policy.py
+    checks that both give the same answer."""
+    from gesprekskaarten.teams.models import Team
+
+    if not user.is_authenticated or (gesprek.is_mirror and gesprek.leader_id != user.pk):
+        return False
+    return (
+        Team.facilitators.through.objects.filter(team_id=gesprek.team_id, user_id=user.pk).exists()
+        and Membership.objects.filter(
+            user_id=user.pk,
+            organisation_id=gesprek.team.organisation_id,
+            role__in=[Role.ADMIN, Role.FACILITATOR],
+        ).exists()
+    )
+
+
 def may_see_mirror(user, gesprek) -> bool:
     """The self-view and the comparison of a leader's mirror: its leader only, and only while
     they facilitate its team. Anyone else sees them only as the team does, once the leader
