@@ -222,14 +222,24 @@ def once_per_state(gesprek: Gesprek, what, compute):
                 del _computing[key]
 
 
+_kept_of: dict[int, set] = {}  # gesprek pk -> its keys in _shared
+
+
 def _keep(key, value) -> None:
     pk, seq, _what = key
     with _shared_lock:
-        for old in [k for k in _shared if k[0] == pk and k[1] < seq]:
-            del _shared[old]
+        kept = _kept_of.setdefault(pk, set())
+        for old in [k for k in kept if k[1] < seq]:
+            _shared.pop(old, None)
+            kept.discard(old)
         _shared[key] = value
+        kept.add(key)
         while len(_shared) > SHARED_STATES:
-            _shared.popitem(last=False)
+            oldest, _value = _shared.popitem(last=False)
+            kept = _kept_of.get(oldest[0], set())
+            kept.discard(oldest)
+            if not kept:
+                _kept_of.pop(oldest[0], None)
 
 
 _rendering = threading.local()  # (gesprek pk, seq) while after_commit renders that state

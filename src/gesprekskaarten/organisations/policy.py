@@ -72,6 +72,10 @@ def _member_as(user, roles, organisation_field="organisation"):
     )
 
 
+# The memberships with which someone listed as a team's facilitator may run its gesprekken.
+FACILITATING_ROLES = [Role.ADMIN, Role.FACILITATOR]
+
+
 def facilitated_teams(user):
     """Teams whose gesprekken `user` may run and read: listed as the team's facilitator, with a
     facilitator's or administrator's membership of its organisation."""
@@ -79,7 +83,7 @@ def facilitated_teams(user):
 
     if not user.is_authenticated:
         return Team.objects.none()
-    return Team.objects.filter(_member_as(user, [Role.ADMIN, Role.FACILITATOR]), facilitators=user)
+    return Team.objects.filter(_member_as(user, FACILITATING_ROLES), facilitators=user)
 
 
 def may_facilitate(user, team) -> bool:
@@ -166,7 +170,7 @@ def may_run(user, gesprek) -> bool:
         and Membership.objects.filter(
             user_id=user.pk,
             organisation_id=gesprek.team.organisation_id,
-            role__in=[Role.ADMIN, Role.FACILITATOR],
+            role__in=FACILITATING_ROLES,
         ).exists()
     )
 
