@@ -51,7 +51,9 @@ PAUSE, MAIL = "Vaker pauze", "Minder mail"
 
 
 def lang(page):
-    return page.evaluate("document.documentElement.lang")[:2]
+    # A locator waits for the next document while a form post navigates; evaluate would
+    # read a page that is between documents (documentElement is null there).
+    return page.locator("html").get_attribute("lang")[:2]
 
 
 def fits(page, where):
@@ -113,12 +115,11 @@ def run(browser, server):
         fits(person, "card")
         if person in phones:
             assert_accessible(person)
+        lg = lang(person)
         for index in range(behaviours.count()):
-            behaviours.nth(index).get_by_label(SEE[lang(person)], exact=True).check()
-        person.get_by_role("button", name=SAVE[lang(person)]).click()
-        expect(
-            person.get_by_role("heading", name=HEADINGS["marking"][lang(person)])
-        ).to_be_visible()
+            behaviours.nth(index).get_by_label(SEE[lg], exact=True).check()
+        person.get_by_role("button", name=SAVE[lg]).click()
+        expect(person.get_by_role("heading", name=HEADINGS["marking"][lg])).to_be_visible()
 
     step(facilitator, "Close marking and show results")
     screen(phones, "results")
