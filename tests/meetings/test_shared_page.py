@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from gesprekskaarten.meetings import discussion, screens, services, themes, voting
 from gesprekskaarten.meetings.models import Step
+from gesprekskaarten.meetings.views import participant as participant_views
 from tests.factories import make_gesprek
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside a transaction: the cache is used
@@ -162,7 +163,21 @@ def test_a_message_or_a_signed_in_user_gets_the_page_rendered_alone(counted, dja
     assert "someone" not in phone.get()  # nothing of that user in the shared page
 
 
-def test_a_card_to_mark_is_shared_and_shows_each_person_their_own_marks(counted):
+@pytest.fixture
+def cards_counted(monkeypatch):
+    """Who each card was made for: None for the card everyone shares (nothing ticked)."""
+    made = []
+    original = participant_views._card_context
+
+    def counting(gesprek, slug, data=None, answers=None):
+        made.append((gesprek.pk, None if data is None and answers is None else "someone"))
+        return original(gesprek, slug, data, answers)
+
+    monkeypatch.setattr(participant_views, "_card_context", counting)
+    return made
+
+
+def test_a_card_to_mark_is_shared_and_shows_each_person_their_own_marks(cards_counted):
     gesprek = make_gesprek(cards=2, audience="everyone", threshold=2)
     services.set_step(gesprek, Step.MARKING)
     me, you, english = Phone(gesprek, "nl"), Phone(gesprek, "nl"), Phone(gesprek, "en")
@@ -179,7 +194,6 @@ def test_a_card_to_mark_is_shared_and_shows_each_person_their_own_marks(counted)
     services.save_answers(you.participant, {first[0].pk: ("unsure", True)})
     slugs = list(gesprek.principles.order_by("order").values_list("slug", flat=True))
     addresses = [reverse("meetings:card", args=[gesprek.join_code, slug]) for slug in slugs]
-    counted.clear()
     for address in addresses:
         for phone in (me, you, english):
             shared = phone.client.get(address).content.decode()
@@ -187,7 +201,7 @@ def test_a_card_to_mark_is_shared_and_shows_each_person_their_own_marks(counted)
             next_field = re.compile(r'name="next" value="[^"]*"')  # names the address
             assert next_field.sub("", normal(shared)) == next_field.sub("", normal(alone))
     # Rendered for no one per card and language (2 cards x 2 languages); alone, once per GET.
-    assert sum(1 for _, person in counted if person is None) == 4
+    assert sum(1 for _, person in cards_counted if person is None) == 4
     mine = me.client.get(addresses[0]).content.decode()
     assert (
         f'name="choice-{first[0].pk}" value="recognised" id="id_choice-{first[0].pk}_0" checked>'

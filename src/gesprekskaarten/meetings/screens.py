@@ -442,7 +442,7 @@ def card_page_for(request, gesprek: Gesprek, participant: Participant, card_cont
         gesprek,
         participant,
         "meetings/participant/card.html",
-        lambda: {**participant_context(gesprek, None), **card_context()},
+        lambda: {"gesprek": gesprek, **card_context()},  # no more: the card shows no progress
     )
     return None if page is None else fill_marks(page, services.answers_of(participant))
 

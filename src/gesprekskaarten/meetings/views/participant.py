@@ -16,7 +16,7 @@ from gesprekskaarten.organisations.policy import Rule, allow
 
 from .. import answering, discussion, screens, services
 from ..forms import CardForm, JoinCodeForm, JoinForm, NoteForm
-from ..models import Gesprek, Step
+from ..models import Choice, Gesprek, Step
 from ..services import MeetingError
 
 
@@ -255,26 +255,49 @@ def card(request, code, principle_slug):
 
 
 def _card_context(gesprek, principle_slug, data=None, answers=None) -> dict:
-    """One card of the gesprek with its form: with `answers`, one person's marks; without,
-    the card as everyone shares it (screens.card_page_for fills in the marks)."""
+    """One card of the gesprek, with its form when one person's marks are shown (`answers`)
+    or posted (`data`); without either, the card as everyone shares it, nothing ticked
+    (screens.card_page_for fills in the marks)."""
     principles = list(gesprek.principles.order_by("order"))
     principle = next((p for p in principles if p.slug == principle_slug), None)
     if principle is None:
         raise Http404
     behaviours = [b for b in services.behaviours_of(gesprek) if b.principle_id == principle.pk]
-    form = CardForm(data, behaviours=behaviours, answers=answers or {})
     index = principles.index(principle)
-    rows = [
-        {"behaviour": b, "choice": form[f"choice-{b.pk}"], "discuss": form[f"discuss-{b.pk}"]}
-        for b in behaviours
-    ]
-    return {
-        "form": form,
+    context = {
         "principle": principle,
-        "rows": rows,
         "number": index + 1,
         "count": len(principles),
         "next_principle": principles[index + 1] if index + 1 < len(principles) else None,
+    }
+    if data is None and answers is None:
+        return {**context, "rows": [_card_row(b) for b in behaviours]}
+    form = CardForm(data, behaviours=behaviours, answers=answers or {})
+    rows = [
+        _card_row(b, form[f"choice-{b.pk}"].value(), form[f"discuss-{b.pk}"].value())
+        for b in behaviours
+    ]
+    return {**context, "form": form, "rows": rows}
+
+
+def _card_row(behaviour, choice=None, discuss=None) -> dict:
+    """One behaviour's inputs with the names, ids and checked state that CardForm's RadioSelect
+    and CheckboxInput give them. The card's template writes the markup itself: rendering
+    Django's widget templates cost more than the rest of a card page, and a room opens its
+    cards at the same moment."""
+    pk = behaviour.pk
+    return {
+        "behaviour": behaviour,
+        "options": [
+            {
+                "value": value,
+                "label": label,
+                "id": f"id_choice-{pk}_{index}",
+                "checked": choice is not None and str(choice) == value,
+            }
+            for index, (value, label) in enumerate(Choice.choices)
+        ],
+        "discuss": {"id": f"id_discuss-{pk}", "checked": discuss not in (False, None, "")},
     }
 
 
