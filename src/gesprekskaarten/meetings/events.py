@@ -77,9 +77,7 @@ def _same_for_participants(data: dict) -> dict[str, str]:
 
 def _fresh(gesprek):
     """The gesprek as the transaction sees it now: callers may hold an older copy."""
-    from .models import Gesprek
-
-    return Gesprek.objects.select_related("deck_version__deck", "team").get(pk=gesprek.pk)
+    return services.live_gesprekken().get(pk=gesprek.pk)
 
 
 def step_changed(gesprek):

@@ -270,7 +270,7 @@ def after_commit(gesprek_pk: int, channel: str, payloads_of, *args) -> dict[str,
     """
     for _attempt in range(RENDER_TRIES):
         seq = live.last_seq(channel)
-        gesprek = Gesprek.objects.select_related("deck_version__deck", "team").get(pk=gesprek_pk)
+        gesprek = services.live_gesprekken().get(pk=gesprek_pk)
         _rendering.state = (gesprek_pk, seq)
         try:
             payloads = payloads_of(gesprek, *args)

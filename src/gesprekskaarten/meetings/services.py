@@ -50,6 +50,13 @@ class MeetingError(Exception):
 # --- starting and joining ------------------------------------------------------------------
 
 
+def live_gesprekken():
+    """Gesprekken with what their live pages use loaded in the same query: the team, the deck
+    version and the deck. Every facilitator's request and every live event loads its gesprek
+    this way."""
+    return Gesprek.objects.select_related("team", "deck_version__deck")
+
+
 def gesprek_for_facilitator(user, public_id) -> Gesprek:
     """A gesprek of one of the user's teams, for the facilitator's pages of every app. Any
     other gesprek is not found (404), so nobody learns that another team's gesprek exists; a
@@ -58,8 +65,7 @@ def gesprek_for_facilitator(user, public_id) -> Gesprek:
 
     from gesprekskaarten.organisations.policy import may_run
 
-    found = Gesprek.objects.select_related("team", "deck_version__deck")
-    gesprek = found.filter(public_id=public_id).first()
+    gesprek = live_gesprekken().filter(public_id=public_id).first()
     if gesprek is None or not may_run(user, gesprek):
         raise Http404
     return gesprek
