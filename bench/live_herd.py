@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import json
 import os
@@ -635,6 +636,12 @@ class Herd:
             max(at for k, at, _ in screen.handled[mark:] if k in kinds) - started
             for screen, mark in watched
         ] + [timeout] * len(late)
+        # The presenter screens apart: they fetch their page, the phones do not.
+        presenters = [
+            at * 1000
+            for at, (screen, _mark) in zip(shown, watched + late, strict=True)
+            if isinstance(screen, PresenterScreen)
+        ]
         if author_done:
             shown.append(author_done - started)
         hows: dict[str, int] = {}
@@ -649,6 +656,7 @@ class Herd:
             "handled": sum(hows.values()),
             "hows": hows,
             "late": len(late),
+            "presenter_ms": presenters,
         }
 
 
@@ -1051,6 +1059,7 @@ async def many_mode(args, herd, lead, groups, mode, team_ids) -> dict:
     def record(kind, result):
         found.setdefault("kinds", {}).setdefault(kind, []).extend(result["shown_ms"])
         found["shown"] += result["shown_ms"]
+        found.setdefault("presenters", []).extend(result["presenter_ms"])
         found["last"].append(result["last_ms"])
         found["changes"] += 1
         found["late"] += result["late"]
@@ -1182,6 +1191,15 @@ def report_many(args, many: dict) -> list[str]:
             for kind, shown in kinds.items()
         )
         out(f"change→visible p50/p99 ms per kind of change ({mode}): {per_kind}")
+        presenters = found.get("presenters", [])
+        if presenters:
+            others = sorted(found["shown"])
+            for value in sorted(presenters):  # what is left: the phones (and the authors)
+                del others[bisect.bisect_left(others, value)]
+            out(
+                f"change→visible p50/p99 ms ({mode}): the phones {spread(others)}, "
+                f"the presenter screens {spread(presenters)}"
+            )
     out(f"streams the server ended (reconnected with Last-Event-ID): {many['reconnects']}")
     out(f"server's open files right after a change, most: {many['files']:,}")
     stopped = {mode: found for mode, found in many["modes"].items() if found["stopped"]}
@@ -1203,6 +1221,11 @@ def report_many(args, many: dict) -> list[str]:
 
 
 # -- report -----------------------------------------------------------------------------------
+
+
+def spread(values) -> str:
+    """p50/p99 of `values` (ms)."""
+    return f"{fmt(benchlib.percentile(values, 0.5))}/{fmt(benchlib.percentile(values, 0.99))}"
 
 
 def fmt(value, digits=1):
