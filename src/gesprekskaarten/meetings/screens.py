@@ -442,9 +442,10 @@ def card_page_for(request, gesprek: Gesprek, participant: Participant, card_cont
         gesprek,
         participant,
         "meetings/participant/card.html",
-        lambda: {"gesprek": gesprek, **card_context()},  # no more: the card shows no progress
+        # The card's own context only: it shows no progress, agreements or list of cards.
+        lambda: {"gesprek": gesprek, **card_context()},
     )
-    return None if page is None else fill_marks(page, services.answers_of(participant))
+    return None if page is None else fill_marks(page, services.marks_of(participant))
 
 
 def _from_shared_page(request, gesprek, participant, template, context_of) -> str | None:
@@ -473,17 +474,17 @@ def _from_shared_page(request, gesprek, participant, template, context_of) -> st
     return personalize(page, person)
 
 
-def fill_marks(page: str, answers: dict) -> str:
-    """A card page rendered with no marks, with these answers ticked (`Answer` per behaviour
-    id) exactly as the card's form ticks them for their person."""
+def fill_marks(page: str, marks: dict[int, tuple[str, bool]]) -> str:
+    """A card page rendered with no marks, with these marks ticked ((choice, discuss) per
+    behaviour id, `services.marks_of`) exactly as the card's form ticks them for their person."""
 
     def choice(match):
-        answer = answers.get(int(match[2]))
-        return f"{match[1]} checked>" if answer and answer.choice == match[3] else match[0]
+        mark = marks.get(int(match[2]))
+        return f"{match[1]} checked>" if mark and mark[0] == match[3] else match[0]
 
     def discuss(match):
-        answer = answers.get(int(match[2]))
-        return f"{match[1]} checked>" if answer and answer.discuss else match[0]
+        mark = marks.get(int(match[2]))
+        return f"{match[1]} checked>" if mark and mark[1] else match[0]
 
     page = _CHOICE_INPUT.sub(choice, page)
     return _DISCUSS_INPUT.sub(discuss, page)

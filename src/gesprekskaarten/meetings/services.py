@@ -381,6 +381,15 @@ def answers_of(participant: Participant) -> dict[int, Answer]:
     return {answer.behaviour_id: answer for answer in participant.answers.all()}
 
 
+def marks_of(participant: Participant) -> dict[int, tuple[str, bool]]:
+    """{behaviour id: (choice, discuss)} of this participant's answers, in one plain SQL
+    statement: every card a person opens reads it (the ORM query cost more than the rest of
+    filling in their marks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS_OF % "%s", [participant.pk])
+        return {behaviour: (choice, bool(discuss)) for _id, behaviour, choice, discuss in cursor}
+
+
 @functools.lru_cache(maxsize=2048)
 def _behaviour_ids(gesprek_id: int, join_code: str, audience: str) -> frozenset[int]:
     gesprek = Gesprek(pk=gesprek_id, join_code=join_code, audience=audience)

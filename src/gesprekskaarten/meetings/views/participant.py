@@ -282,9 +282,9 @@ def _card_context(gesprek, principle_slug, data=None, answers=None) -> dict:
 
 def _card_row(behaviour, choice=None, discuss=None) -> dict:
     """One behaviour's inputs with the names, ids and checked state that CardForm's RadioSelect
-    and CheckboxInput give them. The card's template writes the markup itself: rendering
-    Django's widget templates cost more than the rest of a card page, and a room opens its
-    cards at the same moment."""
+    and CheckboxInput give them. The card's template writes the markup itself: Django's widget
+    templates, one per input, were about half of a card's render, and a room opens its cards
+    at the same moment."""
     pk = behaviour.pk
     return {
         "behaviour": behaviour,
