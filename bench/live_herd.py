@@ -72,6 +72,8 @@ PAGES = {
     "discussion": "participant page (discussion)",
     "control": "facilitator's control page (discussion), for information",
     "presenter": "presenter screen (discussion), for information",
+    "step": "facilitator's step POST (results ↔ discussion, its redirect not followed), for "
+    "information",
     "trivial": "trivial Django view: GET /taal/ (302)",
     "bare": "bare ASGI reply: GET /live/stream/ (403)",
 }
@@ -862,6 +864,7 @@ async def herd_run(args, run, n: int, herd: Herd, result: dict) -> None:
             pages["discussion"] = await page_alone(herd, author, f"/g/{code}/")
             pages["control"] = await page_alone(herd, fac, fac.control)
             pages["presenter"] = await page_alone(herd, fac, fac.control + "scherm/")
+            pages["step"] = await steps_alone(herd, fac)
         else:  # back to marking for the next round (not measured)
             for step in ("results", "marking"):
                 await herd.change(lambda step=step: as_facilitator(fac.step(step)))
@@ -940,6 +943,36 @@ async def page_alone(herd: Herd, screen: Browser, path: str, expect: int = 200) 
             raise RuntimeError(f"GET {path} gave {status}, expected {expect}")
     cpu = herd.cpu() - cpu_before
     http.close()
+    return {
+        "path": path,
+        "requests": len(walls),
+        "cpu_ms": cpu * 1000 / len(walls),
+        "wall_ms": statistics.median(walls) * 1000,
+    }
+
+
+async def steps_alone(herd: Herd, fac: Facilitator) -> dict:
+    """The facilitator's step POST, one after the other on a kept connection, from discussion
+    to results and back (an even number: it ends in discussion): each a real step change, its
+    event's content rendered for the participants after the commit. CPU and wall time per
+    POST; the control page its redirect leads to is the "control" figure."""
+    await herd.quiet()
+    http = Http(HOST, herd.port, KEEP_ALIVE)
+    headers = fac.headers([FORM])
+    path = f"{fac.control}stap/"
+    steps = ["results", "discussion"] * max(1, herd.args.page_requests // 2)
+    walls = []
+    cpu_before = herd.cpu()
+    for step in steps:
+        body = urlencode({"csrfmiddlewaretoken": fac.jar["csrftoken"], "step": step}).encode()
+        started = perf()
+        status, _, _ = await http.request("POST", path, headers, body)
+        walls.append(perf() - started)
+        if status != 302:
+            raise RuntimeError(f"POST {path} (step {step}) gave {status}, expected 302")
+    cpu = herd.cpu() - cpu_before
+    http.close()
+    await herd.quiet()  # the screens have the last step before the next figure
     return {
         "path": path,
         "requests": len(walls),
