@@ -929,52 +929,47 @@ async def post_note(author: Screen, code: str, text: str) -> float:
 
 async def page_alone(herd: Herd, screen: Browser, path: str, expect: int = 200) -> dict:
     """Sequential GETs of one address on a kept connection: CPU and wall time per request."""
-    await herd.quiet()
-    http = Http(HOST, herd.port, KEEP_ALIVE)
     headers = screen.headers([("Accept", "text/html")])
-    await http.request("GET", path, headers)  # warm
-    walls = []
-    cpu_before = herd.cpu()
-    for _ in range(herd.args.page_requests):
-        started = perf()
-        status, _, _ = await http.request("GET", path, headers)
-        walls.append(perf() - started)
-        if status != expect:
-            raise RuntimeError(f"GET {path} gave {status}, expected {expect}")
-    cpu = herd.cpu() - cpu_before
-    http.close()
-    return {
-        "path": path,
-        "requests": len(walls),
-        "cpu_ms": cpu * 1000 / len(walls),
-        "wall_ms": statistics.median(walls) * 1000,
-    }
+    requests = [("GET", path, headers, b"")] * (1 + herd.args.page_requests)  # the first warms
+    return await one_after_another(herd, requests, expect, warm=1)
 
 
 async def steps_alone(herd: Herd, fac: Facilitator) -> dict:
     """The facilitator's step POST, one after the other on a kept connection, from discussion
     to results and back (an even number: it ends in discussion): each a real step change, its
-    event's content rendered for the participants after the commit. CPU and wall time per
-    POST; the control page its redirect leads to is the "control" figure."""
+    event's content rendered for the participants after the commit. The control page its
+    redirect leads to is the "control" figure."""
+    headers, path = fac.headers([FORM]), f"{fac.control}stap/"
+    steps = ["results", "discussion"] * max(1, herd.args.page_requests // 2)
+    token = fac.jar["csrftoken"]
+    requests = [
+        ("POST", path, headers, urlencode({"csrfmiddlewaretoken": token, "step": step}).encode())
+        for step in steps
+    ]
+    figures = await one_after_another(herd, requests, 302)
+    await herd.quiet()  # the screens have the last step before the next figure
+    return figures
+
+
+async def one_after_another(herd: Herd, requests, expect: int, warm: int = 0) -> dict:
+    """(method, path, headers, body) one after the other on one kept connection, nothing else
+    running; the first `warm` are not counted. CPU and median wall time per request."""
     await herd.quiet()
     http = Http(HOST, herd.port, KEEP_ALIVE)
-    headers = fac.headers([FORM])
-    path = f"{fac.control}stap/"
-    steps = ["results", "discussion"] * max(1, herd.args.page_requests // 2)
     walls = []
-    cpu_before = herd.cpu()
-    for step in steps:
-        body = urlencode({"csrfmiddlewaretoken": fac.jar["csrftoken"], "step": step}).encode()
+    for number, (method, path, headers, body) in enumerate(requests):
+        if number == warm:
+            cpu_before = herd.cpu()
         started = perf()
-        status, _, _ = await http.request("POST", path, headers, body)
-        walls.append(perf() - started)
-        if status != 302:
-            raise RuntimeError(f"POST {path} (step {step}) gave {status}, expected 302")
+        status, _, _ = await http.request(method, path, headers, body)
+        if number >= warm:
+            walls.append(perf() - started)
+        if status != expect:
+            raise RuntimeError(f"{method} {path} gave {status}, expected {expect}")
     cpu = herd.cpu() - cpu_before
     http.close()
-    await herd.quiet()  # the screens have the last step before the next figure
     return {
-        "path": path,
+        "path": requests[0][1],
         "requests": len(walls),
         "cpu_ms": cpu * 1000 / len(walls),
         "wall_ms": statistics.median(walls) * 1000,
