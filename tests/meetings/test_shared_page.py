@@ -169,9 +169,9 @@ def cards_counted(monkeypatch):
     made = []
     original = participant_views._card_context
 
-    def counting(gesprek, slug, data=None, answers=None):
-        made.append((gesprek.pk, None if data is None and answers is None else "someone"))
-        return original(gesprek, slug, data, answers)
+    def counting(gesprek, slug, data=None, marks=None):
+        made.append((gesprek.pk, None if data is None and marks is None else "someone"))
+        return original(gesprek, slug, data, marks)
 
     monkeypatch.setattr(participant_views, "_card_context", counting)
     return made

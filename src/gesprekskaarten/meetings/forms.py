@@ -85,30 +85,31 @@ class NewGesprekForm(forms.Form):
 class CardForm(forms.Form):
     """All behaviours of one card at once: the form that works without JavaScript."""
 
-    def __init__(self, *args, behaviours, answers, **kwargs):
+    def __init__(self, *args, behaviours, marks, **kwargs):
+        """`marks`: the person's (choice, discuss) per behaviour id (services.marks_of)."""
         super().__init__(*args, **kwargs)
         self.behaviour_ids = []
         for behaviour in behaviours:
-            answer = answers.get(behaviour.pk)
+            choice, discuss = marks.get(behaviour.pk, (None, False))
             self.fields[f"choice-{behaviour.pk}"] = forms.ChoiceField(
                 choices=Choice.choices,
                 required=False,
                 widget=forms.RadioSelect,
-                initial=answer.choice if answer else None,
+                initial=choice or None,
             )
             self.fields[f"discuss-{behaviour.pk}"] = forms.BooleanField(
-                required=False, initial=answer.discuss if answer else False
+                required=False, initial=discuss
             )
             self.behaviour_ids.append(behaviour.pk)
 
     def answers(self, existing) -> dict[int, tuple[str, bool]]:
-        """Behaviours with something to say, and earlier answers (an unticked box counts)."""
+        """Behaviours with something to say, and earlier marks (an unticked box counts)."""
         result = {}
         for pk in self.behaviour_ids:
             choice = self.cleaned_data.get(f"choice-{pk}") or ""
             discuss = bool(self.cleaned_data.get(f"discuss-{pk}"))
             if choice or discuss or pk in existing:
-                result[pk] = (choice or getattr(existing.get(pk), "choice", ""), discuss)
+                result[pk] = (choice or existing.get(pk, ("", False))[0], discuss)
         return result
 
 

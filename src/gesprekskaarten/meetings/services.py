@@ -25,7 +25,6 @@ from .models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
     MIN_THRESHOLD,
-    Answer,
     Choice,
     Gesprek,
     Participant,
@@ -375,10 +374,6 @@ def _answered(answers: dict[int, tuple[str, bool]]) -> int:
 
 def _is_done(participant: Participant, total: int) -> bool:
     return participant.answers.exclude(choice="").count() >= total
-
-
-def answers_of(participant: Participant) -> dict[int, Answer]:
-    return {answer.behaviour_id: answer for answer in participant.answers.all()}
 
 
 def marks_of(participant: Participant) -> dict[int, tuple[str, bool]]:

@@ -231,7 +231,7 @@ def card(request, code, principle_slug):
         )
         if page is not None:
             return HttpResponse(page)
-    existing = services.answers_of(participant)
+    existing = services.marks_of(participant)
     context = _card_context(gesprek, principle_slug, posted(request), existing)
     form, next_principle, error = context["form"], context["next_principle"], None
     if request.method == "POST":
@@ -254,8 +254,8 @@ def card(request, code, principle_slug):
     )
 
 
-def _card_context(gesprek, principle_slug, data=None, answers=None) -> dict:
-    """One card of the gesprek, with its form when one person's marks are shown (`answers`)
+def _card_context(gesprek, principle_slug, data=None, marks=None) -> dict:
+    """One card of the gesprek, with its form when one person's marks are shown (`marks`)
     or posted (`data`); without either, the card as everyone shares it, nothing ticked
     (screens.card_page_for fills in the marks)."""
     principles = list(gesprek.principles.order_by("order"))
@@ -270,9 +270,9 @@ def _card_context(gesprek, principle_slug, data=None, answers=None) -> dict:
         "count": len(principles),
         "next_principle": principles[index + 1] if index + 1 < len(principles) else None,
     }
-    if data is None and answers is None:
+    if data is None and marks is None:
         return {**context, "rows": [_card_row(b) for b in behaviours]}
-    form = CardForm(data, behaviours=behaviours, answers=answers or {})
+    form = CardForm(data, behaviours=behaviours, marks=marks or {})
     rows = [
         _card_row(b, form[f"choice-{b.pk}"].value(), form[f"discuss-{b.pk}"].value())
         for b in behaviours
